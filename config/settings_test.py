@@ -1,0 +1,25 @@
+"""Settings for the test suite: fast hashing, emails kept in memory, tasks in-process by default.
+
+Tests that must prove the real path (a Celery worker on Redis) switch it on with the
+`celery_worker` fixture in tests/conftest.py.
+"""
+
+import os
+import secrets
+import tempfile
+
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+# Set in the environment so that a Celery worker started by the tests shares the folder.
+os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="proficio-test-media-"))
+
+from .settings import *  # noqa: E402,F403
+from .settings import STORAGES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+# Each pytest-xdist process gets its own queue, so its worker never picks up another process's tasks
+# (which would look in another test database).
+CELERY_TASK_DEFAULT_QUEUE = f"proficio-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
