@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+class Role(models.TextChoices):
+    HR = "hr", "HR manager"
+    QUALITY = "quality", "Quality manager"
+    LEADER = "leader", "Leader"
+    AUDITOR = "auditor", "Auditor"
+
+
+def normalise_email(email: str) -> str:
+    """Email addresses are the login; they are compared and stored in lower case."""
+    return (email or "").strip().lower()
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        if not email:
+            raise ValueError("A user needs an email address.")
+        user = self.model(email=normalise_email(email), **fields)
+        user.set_password(password)  # None gives an unusable password: the person sets one from an invitation
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.setdefault("role", Role.HR)
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, email: str) -> User:
+        return self.get(email=normalise_email(email))
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField("email address", unique=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.LEADER)
+    is_active = models.BooleanField(default=True, help_text="Inactive accounts cannot sign in.")
+    is_staff = models.BooleanField(default=False, help_text="May use the Django admin.")
+    date_joined = models.DateTimeField(default=timezone.now)
+    access_valid_from = models.DateTimeField(
+        null=True, blank=True, help_text="Auditors: the first moment this account may sign in."
+    )
+    access_valid_until = models.DateTimeField(
+        null=True, blank=True, help_text="Auditors: the account stops working after this moment."
+    )
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    class Meta:
+        ordering = ["last_name", "first_name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(role=Role.AUDITOR) | models.Q(access_valid_until__isnull=False),
+                name="auditor_has_access_end",
+                violation_error_message="An auditor account needs the date its access ends.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalise_email(self.email)
+        if self.role == Role.AUDITOR:
+            if not self.access_valid_until:
+                raise ValidationError({"access_valid_until": "An auditor account needs the date its access ends."})
+            if self.is_staff or self.is_superuser:
+                raise ValidationError({"role": "An auditor cannot also be an administrator."})
+        if self.access_valid_from and self.access_valid_until and self.access_valid_from >= self.access_valid_until:
+            raise ValidationError({"access_valid_until": "Access must end after it starts."})
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+    @property
+    def is_auditor(self) -> bool:
+        return self.role == Role.AUDITOR
+
+    @property
+    def is_hr(self) -> bool:
+        return self.role == Role.HR
+
+    @property
+    def is_quality(self) -> bool:
+        return self.role == Role.QUALITY
+
+    def access_window_open(self, at: datetime | None = None) -> bool:
+        """Whether the account may be used now. Only auditors have a window; others are always inside."""
+        at = at or timezone.now()
+        if self.access_valid_from and at < self.access_valid_from:
+            return False
+        if self.access_valid_until and at >= self.access_valid_until:
+            return False
+        return True

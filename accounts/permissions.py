@@ -1,0 +1,142 @@
+"""The one place that decides who may see or change what.
+
+Every view, download and endpoint asks this module, through `can`, `require`, `get_for_user`,
+`permission_required` or one of the `visible_*` scopes for lists. Rules are named `<thing>.<verb>`;
+`<thing>.view` defines the audience of an object: people outside it get 404 (they are not told the
+object exists), people inside it who may not do the action get 403 with the reason.
+
+Rules read objects through their fields only, so this module imports no other app's models and the
+apps' one-way dependencies stay intact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+
+from .models import Role
+
+#: Roles that run the competency system: they build frameworks and profiles and manage people.
+MANAGING_ROLES = frozenset({Role.HR, Role.QUALITY})
+#: Roles that may read everything in the organisation (auditors only read).
+READING_ROLES = frozenset({Role.HR, Role.QUALITY, Role.AUDITOR})
+
+
+class Denied(str):
+    """A refusal that carries its reason; falsy, so a rule can return it in place of False."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
+RuleResult = bool | Denied
+Rule = Callable[[Any, Any], RuleResult]
+_RULES: dict[str, Rule] = {}
+
+
+def rule(*actions: str) -> Callable[[Rule], Rule]:
+    def register(check: Rule) -> Rule:
+        for action in actions:
+            if action in _RULES:
+                raise ImproperlyConfigured(f"Two permission rules for {action!r}.")
+            _RULES[action] = check
+        return check
+
+    return register
+
+
+def _check(user, action: str, obj: Any) -> RuleResult:
+    try:
+        check = _RULES[action]
+    except KeyError:
+        raise ImproperlyConfigured(f"No permission rule is defined for {action!r}.") from None
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Denied("Please sign in.")
+    return check(user, obj)
+
+
+def can(user, action: str, obj: Any = None) -> bool:
+    """May `user` do `action` (to `obj`)?"""
+    return bool(_check(user, action, obj))
+
+
+def require(user, action: str, obj: Any = None) -> None:
+    """Raise PermissionDenied (403) with the reason unless `user` may do `action`."""
+    result = _check(user, action, obj)
+    if not result:
+        raise PermissionDenied(str(result) if isinstance(result, Denied) else "")
+
+
+def audience_action(action: str) -> str:
+    return action.split(".", 1)[0] + ".view"
+
+
+def get_for_user(user, queryset: QuerySet | type[Model], action: str, **lookup) -> Any:
+    """Fetch one object for `action`: 404 outside its audience, 403 inside it without the right."""
+    obj = get_object_or_404(queryset, **lookup)
+    if not can(user, audience_action(action), obj):
+        raise Http404("No such object.")
+    if action != audience_action(action):
+        require(user, action, obj)
+    return obj
+
+
+def permission_required(action: str):
+    """View decorator for pages without an object (lists, create forms, imports)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            require(request.user, action)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# --- facts about a user, cached on the user object for the length of a request -----------------
+
+
+def person_of(user):
+    """The user's person record (profiles.Person), or None. One query per request at most."""
+    if not hasattr(user, "_proficio_person"):
+        user._proficio_person = getattr(user, "person", None)
+    return user._proficio_person
+
+
+def manages_anyone(user) -> bool:
+    if not hasattr(user, "_proficio_manages"):
+        person = person_of(user)
+        user._proficio_manages = bool(person and person.reports.exists())
+    return user._proficio_manages
+
+
+def is_managing(user) -> bool:
+    return user.role in MANAGING_ROLES
+
+
+def is_reader(user) -> bool:
+    return user.role in READING_ROLES
+
+
+def _managing_only(user, obj=None) -> RuleResult:
+    if is_managing(user):
+        return True
+    if user.role == Role.AUDITOR:
+        return Denied("Auditors have read-only access.")
+    return Denied("Only HR and quality managers may do this.")
+
+
+# --- the rules ------------------------------------------------------------------------------------
+
+
+@rule("dashboard.view")
+def _anyone_signed_in(user, obj=None) -> RuleResult:
+    return True

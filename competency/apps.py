@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CompetencyConfig(AppConfig):
+    name = "competency"
+    verbose_name = "Competency frameworks"
