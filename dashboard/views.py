@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.models import Role
+from accounts.permissions import require
+
+from . import selectors
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The first page after sign-in, shaped by the user's role."""
+    user = request.user
+    require(user, "dashboard.view")
+    context: dict = {"role": user.role}
+    if user.role in (Role.HR, Role.QUALITY):
+        context["figures"] = selectors.organisation_figures()
+        template = "dashboard/home_manager.html"
+    elif user.role == Role.AUDITOR:
+        context["figures"] = selectors.organisation_figures()
+        template = "dashboard/home_auditor.html"
+    else:
+        context.update(selectors.leader_overview(user))
+        template = "dashboard/home_leader.html"
+    return render(request, template, context)

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from demo.seed import seed_demo_organisation
+
+
+class Command(BaseCommand):
+    help = "Build the demo organisation (idempotent) and print its logins."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--leaders", type=int, default=30, help="How many leaders to create (default 30).")
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Seed even with DEBUG off. Demo accounts share a published password: never on a real system.",
+        )
+        parser.add_argument("--quiet-logins", action="store_true", help="Do not print the logins.")
+
+    def handle(self, *args, leaders: int, allow_production: bool, quiet_logins: bool, **options) -> None:
+        if leaders < 0:
+            raise CommandError("--leaders must be zero or more.")
+        if not settings.DEBUG and not allow_production:
+            raise CommandError("Refusing to create demo accounts with DEBUG off (they share a published password).")
+        started = time.perf_counter()
+        report = seed_demo_organisation(leaders=leaders)
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            f"Demo organisation ready in {elapsed:.1f} s: {report.created_users} users and "
+            f"{report.created_people} people created, {report.updated_managers} managers set."
+        )
+        if not quiet_logins:
+            self.stdout.write(self.style.SUCCESS("\nDemo logins (password for all: proficio-demo)"))
+            for label, email, _password in report.logins:
+                self.stdout.write(f"  {label:<42} {email}")
