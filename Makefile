@@ -1,0 +1,55 @@
+# Proficio's everyday commands. `make run` and `make test` set up everything they need first.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.requirements-installed
+HOST_PORT ?= 127.0.0.1:8000
+# Two cores on the reference machine: two test processes keep both busy.
+TEST_WORKERS ?= 2
+
+.PHONY: run test bench setup system-deps migrate demo check-migrations clean-venv
+
+$(BIN)/python:
+	@PY=$$(scripts/find-python) && echo "Creating $(VENV) with $$PY" && "$$PY" -m venv $(VENV)
+
+# Reinstalls only when a requirements file changed since the last install.
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+system-deps:
+	@scripts/system-deps
+
+setup: system-deps $(STAMP)
+
+migrate: setup
+	@DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput -v 0
+
+demo: migrate
+	@DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
+
+run: demo
+	@echo "Proficio is starting at http://$(HOST_PORT)/ (Ctrl+C stops it)"
+	@if [ -n "$${REDIS_URL:-}" ]; then \
+		echo "REDIS_URL is set: web, Celery worker and beat start together (Procfile)"; \
+		DEBUG=$${DEBUG:-true} WEB_BIND=$${HOST_PORT%:*} $(BIN)/honcho start -p $${HOST_PORT##*:}; \
+	else \
+		echo "No REDIS_URL: tasks run in-process"; \
+		DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST_PORT); \
+	fi
+
+test: system-deps-browser $(STAMP)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+.PHONY: system-deps-browser
+system-deps-browser:
+	@scripts/system-deps --browser
+
+bench: setup
+	$(BIN)/python manage.py bench --settings=config.settings_test
+
+check-migrations: setup
+	@DEBUG=$${DEBUG:-true} $(BIN)/python manage.py makemigrations --check --dry-run
+
+clean-venv:
+	rm -rf $(VENV)
