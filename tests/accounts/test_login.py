@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+import re
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Role, User
+from tests.factories import TEST_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+LOGIN = "/accounts/login/"
+WRONG = "That email and password do not match an active account."
+
+
+def sign_in(client, email: str, password: str = TEST_PASSWORD):
+    return client.post(LOGIN, {"username": email, "password": password})
+
+
+def test_it_signs_in_with_the_email_in_any_case(client):
+    UserFactory(email="ada@example.com")
+    response = sign_in(client, "  ADA@Example.com ")
+    assert response.status_code == 302
+    assert response.url == reverse("dashboard:home")
+
+
+def test_a_wrong_password_and_an_unknown_account_get_the_same_message(client):
+    UserFactory(email="ada@example.com")
+    wrong_password = sign_in(client, "ada@example.com", "not the password")
+    unknown = sign_in(client, "nobody@example.com")
+    assert WRONG in wrong_password.content.decode()
+    assert WRONG in unknown.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_inactive_account_cannot_sign_in_and_is_not_told_why(client):
+    UserFactory(email="gone@example.com", is_active=False)
+    response = sign_in(client, "gone@example.com")
+    assert WRONG in response.content.decode()
+
+
+def test_repeated_failures_lock_the_account_out_from_that_address(client, settings):
+    UserFactory(email="ada@example.com")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "ada@example.com", "guess")
+    locked = sign_in(client, "ada@example.com")  # even the right password is refused now
+    assert locked.status_code == 429
+    assert "Too many failed sign-ins" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_lockout_does_not_spill_over_to_other_accounts(client, settings):
+    UserFactory(email="ada@example.com")
+    UserFactory(email="bob@example.com")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "ada@example.com", "guess")
+    assert sign_in(client, "bob@example.com").status_code == 302
+
+
+def test_changing_the_case_of_the_email_does_not_reset_the_count(client, settings):
+    UserFactory(email="ada@example.com")
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "ada@example.com".upper() if attempt % 2 else "ada@example.com", "guess")
+    assert sign_in(client, "Ada@Example.com").status_code == 429
+
+
+def test_an_auditor_outside_the_window_cannot_sign_in(client):
+    UserFactory(
+        email="audit@example.com",
+        role=Role.AUDITOR,
+        access_valid_from=timezone.now() - timedelta(days=10),
+        access_valid_until=timezone.now() - timedelta(days=1),
+    )
+    assert WRONG in sign_in(client, "audit@example.com").content.decode()
+
+
+def test_an_auditor_whose_window_closes_is_signed_out_at_the_next_request(client):
+    auditor = UserFactory(auditor=True)
+    client.force_login(auditor)
+    assert client.get("/").status_code == 200
+    User.objects.filter(pk=auditor.pk).update(access_valid_until=timezone.now() - timedelta(seconds=1))
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.url.startswith(LOGIN)
+
+
+def test_an_auditor_account_needs_an_end_to_its_access():
+    from django.core.exceptions import ValidationError
+
+    user = User(email="a@example.com", role=Role.AUDITOR)
+    with pytest.raises(ValidationError, match="date its access ends"):
+        user.full_clean()
+
+
+def test_signing_out_ends_the_session(client):
+    client.force_login(UserFactory())
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_password_reset_reaches_an_invited_person_without_a_password(client):
+    invited = User.objects.create_user("new@example.com", password=None, first_name="Nia")
+    assert not invited.has_usable_password()
+    response = client.post("/accounts/password/reset/", {"email": "NEW@example.com"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["new@example.com"]
+    assert "Hello Nia" in message.body
+    link = next(line for line in message.body.splitlines() if "/accounts/password/reset/" in line)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    confirm = client.get("/" + path, follow=True)
+    assert "Choose a password" in confirm.content.decode()
+    done = client.post(
+        confirm.redirect_chain[-1][0],
+        {"new_password1": "a long new passphrase", "new_password2": "a long new passphrase"},
+    )
+    assert done.status_code == 302
+    invited.refresh_from_db()
+    assert invited.check_password("a long new passphrase")
+
+
+def test_password_reset_says_the_same_for_an_unknown_address(client):
+    response = client.post("/accounts/password/reset/", {"email": "nobody@example.com"}, follow=True)
+    assert "If the address belongs to an active account" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_an_expired_reset_link_says_so(client):
+    response = client.get("/accounts/password/reset/MQ/bad-token/")
+    assert "This link no longer works" in response.content.decode()
+
+
+def test_changing_the_password_needs_the_old_one(client):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(
+        "/accounts/password/change/",
+        {"old_password": "wrong", "new_password1": "another good passphrase", "new_password2": "another good passphrase"},
+    )
+    assert "Your old password was entered incorrectly" in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(TEST_PASSWORD)
+
+
+def test_the_login_form_labels_its_fields_for_screen_readers(client):
+    html = client.get(LOGIN).content.decode()
+    assert re.search(r'<label\s+for="id_username"', html)
+    assert re.search(r'<label\s+for="id_password"', html)

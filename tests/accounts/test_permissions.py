@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+
+from accounts import permissions
+from accounts.models import User
+from tests.world import build_world
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_unknown_action_is_a_programming_error_not_a_silent_no():
+    with pytest.raises(ImproperlyConfigured, match="no.such"):
+        permissions.can(User(email="x@example.com"), "no.such")
+
+
+def test_anonymous_and_inactive_users_may_do_nothing():
+    inactive = User(email="x@example.com", is_active=False)
+    assert not permissions.can(AnonymousUser(), "dashboard.view")
+    assert not permissions.can(inactive, "dashboard.view")
+
+
+def test_require_carries_the_reason_of_a_refusal(monkeypatch):
+    monkeypatch.setitem(permissions._RULES, "test.change", lambda user, obj: permissions.Denied("Frozen."))
+    world = build_world()
+    with pytest.raises(PermissionDenied, match="Frozen."):
+        permissions.require(world.user("hr"), "test.change")
+
+
+def test_get_for_user_hides_objects_outside_the_audience_and_refuses_inside_it(monkeypatch):
+    world = build_world()
+    monkeypatch.setitem(permissions._RULES, "test.view", lambda user, obj: user.pk == obj.pk)
+    monkeypatch.setitem(permissions._RULES, "test.change", lambda user, obj: False)
+    leader = world.user("leader")
+    with pytest.raises(Http404):
+        permissions.get_for_user(world.user("colleague"), User, "test.view", pk=leader.pk)
+    with pytest.raises(PermissionDenied):
+        permissions.get_for_user(leader, User, "test.change", pk=leader.pk)
+    assert permissions.get_for_user(leader, User, "test.view", pk=leader.pk) == leader
+
+
+def test_a_leader_with_reports_counts_as_a_manager():
+    world = build_world()
+    assert permissions.manages_anyone(world.user("manager"))
+    assert not permissions.manages_anyone(world.user("leader"))
+    assert not permissions.manages_anyone(world.user("hr"))  # no person record at all
+
+
+def test_a_rule_cannot_be_registered_twice():
+    with pytest.raises(ImproperlyConfigured):
+        permissions.rule("dashboard.view")(lambda user, obj: True)

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_reports_the_database_and_in_process_tasks_without_signing_in(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    report = response.json()
+    assert report["status"] == "ok"
+    assert report["database"] == "ok"
+    assert report["tasks"] == "in-process"
+    assert "not used" in report["broker"]
+
+
+def test_it_reports_the_broker_and_workers_when_tasks_run_on_workers(client, celery_worker):
+    report = client.get("/healthz").json()
+    assert report["tasks"] == "workers"
+    assert report["broker"] == "ok"
+    assert report["workers"] >= 1
+
+
+def test_it_answers_503_when_the_broker_is_unreachable(client, settings):
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+    original = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.broker_url = original
+        app.conf.task_always_eager = True
+    assert response.status_code == 503
+    assert response.json()["broker"].startswith("error")

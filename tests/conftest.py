@@ -1,0 +1,154 @@
+"""Fixtures shared by the whole suite: services (Redis, a real Celery worker, Chromium) and people.
+
+With REQUIRE_SERVICES=1 (CI) a missing PostgreSQL, Redis or Chromium stops the run with an error
+instead of letting the tests that need them skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.factories import UserFactory  # noqa: F401  (re-exported for tests)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+INTEROP = REPO_ROOT.parent / "shared" / "fixtures" / "interop"
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+
+
+#: Variables that configure Proficio or only this test run; subprocesses that play a fresh start drop them.
+SETTINGS_VARIABLES = frozenset({
+    "DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "MEDIA_ROOT", "STATIC_ROOT", "DJANGO_SETTINGS_MODULE",
+    "ALLOWED_HOSTS", "REQUIRE_SERVICES", "DJANGO_ALLOW_ASYNC_UNSAFE",
+})
+
+
+def fresh_environment(**overrides: str) -> dict[str, str]:
+    """This process's environment without Proficio's settings or pytest's variables, plus `overrides`."""
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES and not k.startswith("PYTEST")}
+    env.update(overrides)
+    return env
+
+
+def services_required() -> bool:
+    return os.environ.get("REQUIRE_SERVICES", "") == "1"
+
+
+def chromium_path() -> str | None:
+    configured = os.environ.get("CHROMIUM_PATH")
+    if configured:
+        return configured if Path(configured).exists() else None
+    for candidate in CHROMIUM_CANDIDATES:
+        if Path(candidate).exists():
+            return candidate
+    return shutil.which("chromium")
+
+
+def _redis_reachable() -> tuple[bool, str]:
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return False, "REDIS_URL is not set"
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        return True, ""
+    except redis.RedisError as error:
+        return False, f"Redis at {url} does not answer ({error})"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not services_required() or hasattr(session.config, "workerinput"):
+        return
+    problems = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("DATABASE_URL does not point to PostgreSQL")
+    ok, why = _redis_reachable()
+    if not ok:
+        problems.append(why)
+    if chromium_path() is None:
+        problems.append("Chromium is not installed (apt-get install chromium)")
+    if problems:
+        pytest.exit("REQUIRE_SERVICES=1 but: " + "; ".join(problems), returncode=3)
+
+
+def skip_or_fail(reason: str) -> None:
+    if services_required():
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    ok, why = _redis_reachable()
+    if not ok:
+        skip_or_fail(why)
+    return os.environ["REDIS_URL"]
+
+
+@pytest.fixture(scope="session")
+def postgres(django_db_setup) -> None:
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        skip_or_fail("needs PostgreSQL (set DATABASE_URL)")
+
+
+def _worker_environment() -> dict[str, str]:
+    from django.db import connection
+
+    db = connection.settings_dict
+    env = os.environ.copy()
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
+    env["DATABASE_URL"] = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(redis_url, postgres, django_db_setup, django_db_blocker):
+    """A real Celery worker in its own process, on Redis, reading this process's test database.
+
+    It needs PostgreSQL: SQLite's test database lives in this process's memory, out of the worker's reach.
+    """
+    from config.celery import app
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    node = f"{queue}@{os.uname().nodename}"
+    log_path = Path(settings.MEDIA_ROOT) / "celery-worker.log"
+    with django_db_blocker.unblock(), open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--queues", queue,
+             "--hostname", node, "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
+            cwd=REPO_ROOT, env=_worker_environment(), stdout=log, stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[node], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"The Celery worker did not start:\n{log_path.read_text()[-3000:]}")
+        yield {"node": node, "pid": process.pid, "queue": queue}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture
+def celery_worker(celery_worker_process, transactional_db):
+    """Tasks in this test go through Redis to the worker instead of running in-process."""
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+    try:
+        yield celery_worker_process
+    finally:
+        app.conf.task_always_eager = True

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+from django.test.utils import CaptureQueriesContext
+from django.db import connection
+
+from tests.factories import PersonFactory
+from tests.world import build_world
+
+pytestmark = pytest.mark.django_db
+
+
+def query_count(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_hr_sees_the_count_of_active_people(client):
+    world = build_world()
+    PersonFactory(active=False)
+    client.force_login(world.user("hr"))
+    html = client.get("/").content.decode()
+    assert 'data-testid="stat-people">3<' in html
+    assert "4 in all" in html
+
+
+def test_a_new_organisation_gets_a_getting_started_note(client):
+    from tests.factories import UserFactory
+    from accounts.models import Role
+
+    client.force_login(UserFactory(role=Role.HR))
+    assert "Getting started" in client.get("/").content.decode()
+
+
+def test_a_manager_sees_their_team_and_a_leader_their_manager(client):
+    world = build_world()
+    client.force_login(world.user("manager"))
+    assert "Leo Leader" in client.get("/").content.decode()
+    client.force_login(world.user("leader"))
+    html = client.get("/").content.decode()
+    assert "Mara Manager" in html
+    assert "My team" not in html
+
+
+def test_a_user_without_a_person_record_is_told_what_happens_next(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    assert "not yet linked to a person record" in client.get("/").content.decode()
+
+
+def test_the_auditor_dashboard_says_it_is_read_only_and_until_when(client):
+    world = build_world()
+    client.force_login(world.user("auditor"))
+    html = client.get("/").content.decode()
+    assert "read-only access until" in html
+    assert "Nothing can be changed from this account" in html
+
+
+def test_dashboard_queries_do_not_grow_with_the_organisation(client):
+    world = build_world()
+    client.force_login(world.user("hr"))
+    hr_before = query_count(client, "/")
+    client.force_login(world.user("manager"))
+    manager_before = query_count(client, "/")
+    for _ in range(20):
+        PersonFactory(manager=world.people["manager"])
+    client.force_login(world.user("hr"))
+    # session, user, the people aggregate
+    assert query_count(client, "/") == hr_before == 3
+    client.force_login(world.user("manager"))
+    # session, user, own person, person with unit and manager, reports with user and unit
+    assert query_count(client, "/") == manager_before == 5
