@@ -140,3 +140,110 @@ def _managing_only(user, obj=None) -> RuleResult:
 @rule("dashboard.view")
 def _anyone_signed_in(user, obj=None) -> RuleResult:
     return True
+
+
+# --- competency frameworks ------------------------------------------------------------------------
+# HR and quality managers build frameworks and see every version; everyone else reads published
+# versions (auditors also retired ones, which were once in force); stakeholders invited to review a
+# version read it and comment on it while it is in review.
+
+PUBLISHED = "published"
+RETIRED = "retired"
+IN_REVIEW = "in_review"
+
+
+def _is_invited(user, version) -> bool:
+    cache = user.__dict__.setdefault("_proficio_invited_versions", {})
+    if version.pk not in cache:
+        cache[version.pk] = version.invitations.filter(user=user).exists()
+    return cache[version.pk]
+
+
+def visible_statuses(user) -> set[str]:
+    """The version statuses a user reads without an invitation."""
+    if is_managing(user):
+        return {"draft", IN_REVIEW, "approved", PUBLISHED, RETIRED}
+    if user.role == Role.AUDITOR:
+        return {PUBLISHED, RETIRED}
+    return {PUBLISHED}
+
+
+@rule("framework.browse")
+def _framework_browse(user, obj=None) -> RuleResult:
+    return True
+
+
+@rule("framework.create", "framework.import")
+def _framework_create(user, obj=None) -> RuleResult:
+    return _managing_only(user)
+
+
+@rule("framework.view")
+def _framework_view(user, framework) -> RuleResult:
+    if is_managing(user):
+        return True
+    return framework.versions.filter(status__in=visible_statuses(user)).exists() or framework.versions.filter(
+        invitations__user=user
+    ).exists()
+
+
+@rule("version.view", "version.export")
+def _version_view(user, version) -> RuleResult:
+    return version.status in visible_statuses(user) or _is_invited(user, version)
+
+
+@rule("version.edit")
+def _version_edit(user, version) -> RuleResult:
+    if not is_managing(user):
+        return _managing_only(user)
+    if not version.is_editable:
+        return Denied(
+            f"{version} is {version.get_status_display().lower()}: it is frozen. Revise it to make changes."
+        )
+    return True
+
+
+@rule("version.manage")
+def _version_manage(user, version) -> RuleResult:
+    return _managing_only(user)
+
+
+@rule("version.comment")
+def _version_comment(user, version) -> RuleResult:
+    if user.role == Role.AUDITOR:
+        return Denied("Auditors have read-only access.")
+    if not (is_managing(user) or _is_invited(user, version)):
+        return Denied("Only invited stakeholders comment on a version.")
+    if version.status != IN_REVIEW:
+        return Denied("Comments are taken only while a version is in review.")
+    return True
+
+
+@rule("area.view", "competency.view", "comment.view")
+def _content_view(user, obj) -> RuleResult:
+    return _version_view(user, obj.version)
+
+
+@rule("area.edit", "competency.edit")
+def _content_edit(user, obj) -> RuleResult:
+    return _version_edit(user, obj.version)
+
+
+@rule("comment.resolve")
+def _comment_resolve(user, comment) -> RuleResult:
+    return _managing_only(user)
+
+
+@rule("import.view", "import.confirm")
+def _import_own(user, framework_import) -> RuleResult:
+    return is_managing(user) and framework_import.created_by_id == user.pk
+
+
+def visible_frameworks(user, queryset: QuerySet) -> QuerySet:
+    if is_managing(user):
+        return queryset
+    from django.db.models import Q
+
+    return queryset.filter(
+        Q(versions__status__in=visible_statuses(user)) | Q(versions__invitations__user=user)
+    ).distinct()
