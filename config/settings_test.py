@@ -23,3 +23,6 @@ CELERY_TASK_ALWAYS_EAGER = True
 # (which would look in another test database).
 CELERY_TASK_DEFAULT_QUEUE = f"proficio-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+# The test runner turns DEBUG off; the live server still serves assets from the packages, as in development.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

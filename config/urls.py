@@ -12,6 +12,7 @@ admin.site.login = login_required(admin.site.login)
 urlpatterns = [
     path("", include("dashboard.urls")),
     path("accounts/", include("accounts.urls")),
+    path("frameworks/", include("competency.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -26,6 +26,7 @@ class NavItem:
 #: The main navigation; each entry shows only to users its permission rule admits.
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "dashboard:home", "fa-house", "dashboard.view"),
+    NavItem("Frameworks", "competency:framework_list", "fa-sitemap", "framework.browse"),
 ]
 
 

@@ -1,0 +1,224 @@
+from __future__ import annotations
+
+import re
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from accounts.models import Role
+
+from .importers import DELIMITERS, ENCODINGS, MOODLE_FIELDS
+from .models import Competency, CompetencyArea, Framework, ImportFormat, IsoClause, ProficiencyScale
+
+DEFAULT_SCALE_NAME = "Proficio 1-5"
+
+
+class PlainFormMixin:
+    """Crispy renders fields only; templates write the <form> tag and buttons (and the CSRF token)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+def default_scale() -> ProficiencyScale | None:
+    return ProficiencyScale.objects.filter(name=DEFAULT_SCALE_NAME).first()
+
+
+class FrameworkCreateForm(PlainFormMixin, forms.ModelForm):
+    class Meta:
+        model = Framework
+        fields = ["name", "code", "description", "scale"]
+        help_texts = {"scale": "Every version of the framework uses this scale; it cannot change later."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scale"].initial = default_scale()
+        self.fields["description"].widget.attrs["rows"] = 3
+
+
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
+
+
+def _clean_code(value: str) -> str:
+    value = value.strip()
+    if not CODE_PATTERN.match(value):
+        raise forms.ValidationError("Use letters, digits and . _ - : / only, starting with a letter or digit (e.g. SV-01).")
+    return value
+
+
+class AreaForm(PlainFormMixin, forms.ModelForm):
+    class Meta:
+        model = CompetencyArea
+        fields = ["code", "name", "description"]
+        help_texts = {"code": "Short and stable, e.g. SV for Strategic Vision."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["description"].widget.attrs["rows"] = 3
+
+    def clean_code(self) -> str:
+        return _clean_code(self.cleaned_data["code"])
+
+
+class CompetencyForm(PlainFormMixin, forms.Form):
+    """A competency with its clause mapping and, per proficiency level, its behavioural indicators."""
+
+    code = forms.CharField(max_length=100, help_text="Stable code, e.g. SV-01.")
+    name = forms.CharField(max_length=255)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    parent = forms.ModelChoiceField(
+        queryset=Competency.objects.none(), required=False, empty_label="— directly in the area —",
+        help_text="Nest it below another competency of the same area (optional).",
+    )
+    clauses = forms.CharField(
+        label="ISO 9001 clauses", required=False,
+        help_text="The clauses this competency supports, separated by commas, e.g. 5.1, 7.2, 9.2.",
+    )
+
+    def __init__(self, *args, area: CompetencyArea, levels, competency: Competency | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.area, self.levels, self.competency = area, list(levels), competency
+        parents = Competency.objects.filter(area=area).order_by("position", "pk")
+        if competency is not None:
+            parents = parents.exclude(pk__in=_self_and_descendants(competency))
+            self.fields["parent"].disabled = True  # moving within the tree is done with the arrows
+        self.fields["parent"].queryset = parents
+        for level in self.levels:
+            self.fields[f"level_{level.value}"] = forms.CharField(
+                label=f"Level {level.value} · {level.name}: behavioural indicators",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text="One observable behaviour per line.",
+            )
+
+    def clean_code(self) -> str:
+        return _clean_code(self.cleaned_data["code"])
+
+    def clean_clauses(self) -> list[IsoClause]:
+        numbers = [n for n in re.split(r"[;,\s]+", self.cleaned_data["clauses"]) if n]
+        found = {clause.number: clause for clause in IsoClause.objects.filter(number__in=numbers)}
+        unknown = [n for n in numbers if n not in found]
+        if unknown:
+            raise forms.ValidationError(f"Not an ISO 9001:2015 clause: {', '.join(unknown)}.")
+        return [found[n] for n in dict.fromkeys(numbers)]
+
+    def indicators(self) -> dict[int, list[str]]:
+        return {
+            level.value: [line.strip() for line in self.cleaned_data[f"level_{level.value}"].splitlines() if line.strip()]
+            for level in self.levels
+        }
+
+
+def _self_and_descendants(competency: Competency) -> set[int]:
+    tree: dict[int | None, list[int]] = {}
+    for pk, parent_id in Competency.objects.filter(area=competency.area_id).values_list("pk", "parent_id"):
+        tree.setdefault(parent_id, []).append(pk)
+    found, stack = set(), [competency.pk]
+    while stack:
+        pk = stack.pop()
+        found.add(pk)
+        stack.extend(tree.get(pk, []))
+    return found
+
+
+class ApproveForm(PlainFormMixin, forms.Form):
+    change_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What this version changes and why. It is kept with the approval as part of the record.",
+    )
+
+
+class PublishForm(PlainFormMixin, forms.Form):
+    effective_date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), initial=timezone.localdate,
+        help_text="From this date the version is in force; publishing retires the version it replaces.",
+    )
+
+
+class InviteForm(PlainFormMixin, forms.Form):
+    users = forms.ModelMultipleChoiceField(
+        queryset=get_user_model().objects.none(), label="Stakeholders",
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="Each receives an email with a link to the review. Hold Ctrl (⌘ on a Mac) to pick several.",
+    )
+
+    def __init__(self, *args, version, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["users"].queryset = (
+            get_user_model().objects.filter(is_active=True).exclude(role=Role.AUDITOR)
+            .exclude(review_invitations__version=version).order_by("last_name", "first_name")
+        )
+
+
+class CommentForm(PlainFormMixin, forms.Form):
+    competency = forms.ModelChoiceField(
+        queryset=Competency.objects.none(), required=False, empty_label="The framework as a whole",
+        label="About",
+    )
+    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, version, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["competency"].queryset = version.competencies.order_by("code")
+
+
+class ResolveForm(PlainFormMixin, forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", "Accept"), ("reject", "Reject")], widget=forms.RadioSelect)
+    reply = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text="Tell the stakeholder what you did.")
+
+
+class ImportUploadForm(PlainFormMixin, forms.Form):
+    file = forms.FileField(help_text="CSV or JSON, up to 10 MB.")
+    format = forms.ChoiceField(choices=ImportFormat.choices, widget=forms.RadioSelect, initial=ImportFormat.MOODLE_CSV)
+    delimiter = forms.ChoiceField(choices=list(DELIMITERS.items()), initial=",", help_text="CSV files only.")
+    encoding = forms.ChoiceField(choices=list(ENCODINGS.items()), initial="utf-8")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.MAX_IMPORT_FILE_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; Proficio imports files up to {limit // 1024 // 1024} MB."
+            )
+        return upload
+
+
+class MoodleMappingForm(PlainFormMixin, forms.Form):
+    """Which column of the file holds each of Moodle's fields (older exports order them differently)."""
+
+    def __init__(self, *args, header: list[str], initial_mapping: dict[str, int], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("-1", "— not in this file —")] + [(str(i), f"{i + 1}: {label or '(no header)'}") for i, label in enumerate(header)]
+        for key, label, _aliases in MOODLE_FIELDS:
+            self.fields[key] = forms.TypedChoiceField(
+                label=label, choices=choices, coerce=int, initial=str(initial_mapping.get(key, -1))
+            )
+
+    def mapping(self) -> dict[str, int]:
+        return {key: self.cleaned_data[key] for key, _label, _aliases in MOODLE_FIELDS}
+
+
+class ImportConfirmForm(PlainFormMixin, forms.Form):
+    name = forms.CharField(max_length=200, label="Framework name")
+    code = forms.SlugField(max_length=100, help_text="A short unique identifier, e.g. oecd-core.")
+    scale = forms.ModelChoiceField(
+        queryset=ProficiencyScale.objects.none(), required=False,
+        help_text="The proficiency scale of the framework.",
+    )
+
+    def __init__(self, *args, scale_choices, scale_required: bool, empty_label: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scale"].queryset = scale_choices
+        self.fields["scale"].required = scale_required
+        self.fields["scale"].empty_label = empty_label
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        if Framework.objects.filter(code=code).exists():
+            raise forms.ValidationError(f"A framework with the code {code} already exists; choose another.")
+        return code
