@@ -15,6 +15,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.models import Role, User
+from competency.starter import load_starter_framework
 from profiles.models import OrgUnit, Person
 
 DEMO_PASSWORD = "proficio-demo"
@@ -194,4 +195,5 @@ def seed_demo_organisation(leaders: int = 30) -> SeedReport:
     password_hash = make_password(DEMO_PASSWORD)  # hashed once: hashing per user would take minutes
     _ensure_staff(password_hash, report)
     _ensure_leaders(leaders, password_hash, report)
+    load_starter_framework(owner=User.objects.get(email=f"quality@{DEMO_DOMAIN}"))
     return report
