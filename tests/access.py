@@ -72,3 +72,66 @@ MATRIX: list[Row] = [
     Row("accounts:password_reset_confirm", get=everyone(200), kwargs=lambda w: {"uidb64": "MQ", "token": "bad-token"}),
     Row("accounts:password_reset_complete", get=everyone(200)),
 ]
+
+
+def obj(name: str, kwarg: str = "pk") -> Callable[[World], dict]:
+    return lambda world: {kwarg: world.objects[name].pk}
+
+
+# Visibility of versions: `hr` and `quality` see all; the others see published ones; `leader` is also
+# invited to review G. Drafts are therefore 404 for leaders, managers and auditors.
+HIDDEN_FROM_READERS = {"leader": 404, "manager": 404, "auditor": 404}
+OWNERS_ONLY_GET = expect(200, **HIDDEN_FROM_READERS)
+OWNERS_ONLY_POST = dict(HIDDEN_FROM_READERS, auditor=403)  # the read-only layer answers before the view
+REVIEW_GET = expect(200, manager=404, auditor=404)  # G in review: invited leader reads it
+MATRIX += [
+    Row("competency:framework_list", get=expect(200)),
+    Row("competency:framework_create", get=managers_only(200), post=managers_only(400)),
+    Row("competency:framework_import", get=managers_only(200), post=managers_only(400)),
+    Row("competency:import_preview", kwargs=obj("pending_import"), label="someone else's upload is invisible",
+        get=expect(404, hr=200), post=expect(404, hr=400, auditor=403)),
+    Row("competency:import_confirm", kwargs=obj("pending_import"),
+        post=expect(404, hr=400, auditor=403)),
+    Row("competency:framework_detail", kwargs=obj("framework"), get=expect(200), label="published"),
+    Row("competency:framework_detail", kwargs=obj("review_framework"), get=REVIEW_GET, label="only in review"),
+    Row("competency:version_detail", kwargs=obj("published"), get=expect(200), label="published"),
+    Row("competency:version_detail", kwargs=obj("draft"), get=OWNERS_ONLY_GET, label="draft"),
+    Row("competency:version_detail", kwargs=obj("review"), get=REVIEW_GET, label="in review"),
+    Row("competency:version_submit", kwargs=obj("draft"), post=expect(302, **OWNERS_ONLY_POST)),
+    Row("competency:version_return", kwargs=obj("review"), post=expect(302, leader=403, manager=404, auditor=403)),
+    Row("competency:version_approve", kwargs=obj("review"), get=expect(200, leader=403, manager=404, auditor=404),
+        post=expect(400, leader=403, manager=404, auditor=403)),
+    Row("competency:version_publish", kwargs=obj("draft"), get=OWNERS_ONLY_GET, post=expect(400, **OWNERS_ONLY_POST)),
+    Row("competency:version_retire", kwargs=obj("published"), post=expect(302, leader=403, manager=403, auditor=403)),
+    Row("competency:version_revise", kwargs=obj("published"), post=expect(302, leader=403, manager=403, auditor=403)),
+    Row("competency:version_diff", kwargs=lambda w: {"pk": w.objects["draft"].pk, "other_pk": w.objects["published"].pk},
+        get=OWNERS_ONLY_GET),
+    Row("competency:version_export", kwargs=lambda w: {"pk": w.objects["published"].pk, "fmt": "moodle-csv"},
+        get=expect(200), label="published"),
+    Row("competency:version_export", kwargs=lambda w: {"pk": w.objects["draft"].pk, "fmt": "case-json"},
+        get=OWNERS_ONLY_GET, label="draft"),
+    Row("competency:version_export", kwargs=lambda w: {"pk": w.objects["published"].pk, "fmt": "docx"},
+        get=expect(404), label="unknown format"),
+    Row("competency:area_create", kwargs=obj("draft"), get=OWNERS_ONLY_GET, post=expect(400, **OWNERS_ONLY_POST),
+        label="draft"),
+    Row("competency:area_create", kwargs=obj("published"), get=expect(403), post=expect(403), label="frozen"),
+    Row("competency:area_edit", kwargs=obj("draft_area"), get=OWNERS_ONLY_GET, post=expect(400, **OWNERS_ONLY_POST)),
+    Row("competency:area_edit", kwargs=obj("published_area"), get=expect(403), label="frozen"),
+    Row("competency:area_delete", kwargs=obj("draft_area"), get=OWNERS_ONLY_GET, post=expect(302, **OWNERS_ONLY_POST)),
+    Row("competency:area_move", kwargs=lambda w: {"pk": w.objects["draft_area"].pk, "direction": "up"},
+        post=expect(302, **OWNERS_ONLY_POST)),
+    Row("competency:competency_create", kwargs=obj("draft_area"), get=OWNERS_ONLY_GET,
+        post=expect(400, **OWNERS_ONLY_POST)),
+    Row("competency:competency_edit", kwargs=obj("draft_competency"), get=OWNERS_ONLY_GET,
+        post=expect(400, **OWNERS_ONLY_POST)),
+    Row("competency:competency_delete", kwargs=obj("draft_competency"), get=OWNERS_ONLY_GET,
+        post=expect(302, **OWNERS_ONLY_POST)),
+    Row("competency:competency_move", kwargs=lambda w: {"pk": w.objects["draft_competency"].pk, "direction": "down"},
+        post=expect(302, **OWNERS_ONLY_POST)),
+    Row("competency:version_review", kwargs=obj("review"), get=REVIEW_GET, label="in review"),
+    Row("competency:version_review", kwargs=obj("published"), get=expect(200, leader=403, manager=403, auditor=403),
+        label="not invited"),
+    Row("competency:version_invite", kwargs=obj("review"), post=expect(400, leader=403, manager=404, auditor=403)),
+    Row("competency:comment_add", kwargs=obj("review"), post=expect(400, manager=404, auditor=403)),
+    Row("competency:comment_resolve", kwargs=obj("comment"), post=expect(302, leader=403, manager=404, auditor=403)),
+]

@@ -144,7 +144,11 @@ def celery_worker_process(redis_url, postgres, django_db_setup, django_db_blocke
 
 @pytest.fixture
 def celery_worker(celery_worker_process, transactional_db):
-    """Tasks in this test go through Redis to the worker instead of running in-process."""
+    """Tasks in this test go through Redis to the worker instead of running in-process.
+
+    The test's writes are committed so the worker sees them; the flush that ends such a test is
+    followed by post_migrate, which restores the reference data (see competency/reference_data.py).
+    """
     from config.celery import app
 
     app.conf.task_always_eager = False
@@ -152,3 +156,4 @@ def celery_worker(celery_worker_process, transactional_db):
         yield celery_worker_process
     finally:
         app.conf.task_always_eager = True
+

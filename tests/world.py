@@ -46,4 +46,39 @@ def build_world() -> World:
         "leader": PersonFactory(user=users["leader"], org_unit=plant, manager=manager, employee_id="L001"),
         "colleague": PersonFactory(user=users["colleague"], org_unit=head_office, employee_id="C001"),
     }
-    return World(users=users, people=people, objects={"head_office": head_office, "plant": plant})
+    world = World(users=users, people=people, objects={"head_office": head_office, "plant": plant})
+    add_frameworks(world)
+    return world
+
+
+def add_frameworks(world: World) -> None:
+    """F: v1 published and v2, its draft revision; G: v1 in review with `leader` invited and one open comment;
+    and an upload of a Moodle file by `hr` waiting for confirmation."""
+    from competency import services
+    from competency.models import FrameworkImport, ImportFormat, ProficiencyScale
+
+    hr = world.user("hr")
+    scale = ProficiencyScale.objects.get(name="Proficio 1-5")
+    published = services.framework_create(name="Leadership", code="leadership", description="", scale=scale, owner=hr)
+    area = services.area_create(version=published, code="SV", name="Strategic vision")
+    services.competency_create(area=area, code="SV-01", name="Direction")
+    services.version_submit_for_review(version=published, actor=hr)
+    services.version_approve(version=published, actor=hr, change_note="First")
+    services.version_publish(version=published, actor=hr, effective_date=published.created_at.date())
+    draft = services.version_revise(version=published, actor=hr)
+    review = services.framework_create(name="Customer focus", code="customer", description="", scale=scale, owner=hr)
+    review_area = services.area_create(version=review, code="CF", name="Customers")
+    review_competency = services.competency_create(area=review_area, code="CF-01", name="Listening")
+    services.version_submit_for_review(version=review, actor=hr)
+    services.review_invite(version=review, users=[world.user("leader")], actor=hr, base_url="http://testserver")
+    comment = services.review_comment_add(version=review, author=world.user("leader"), body="Add an indicator",
+                                          competency=review_competency)
+    pending = FrameworkImport.objects.create(
+        created_by=hr, format=ImportFormat.MOODLE_CSV, filename="x.csv", options={"delimiter": ",", "encoding": "utf-8"},
+        content="Parent ID number,ID number,Short name\n,a,b\n",
+    )
+    world.objects.update(
+        framework=published.framework, published=published, draft=draft,
+        draft_area=draft.areas.get(), draft_competency=draft.competencies.get(),
+        published_area=area, review_framework=review.framework, review=review, comment=comment, pending_import=pending,
+    )

@@ -38,7 +38,9 @@ def fetch(url: str) -> tuple[int, bytes]:
 
 
 @pytest.mark.services
-def test_the_procfile_stack_serves_the_login_page_and_reaches_its_worker(redis_url, postgres, transactional_db, tmp_path):
+def test_the_procfile_stack_serves_the_login_page_and_reaches_its_worker(
+    redis_url, postgres, transactional_db, tmp_path
+):
     db = connection.settings_dict
     env = fresh_environment(
         DEBUG="false",

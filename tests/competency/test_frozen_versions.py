@@ -1,0 +1,105 @@
+"""A published version refuses edits through the models, the services, the pages and the admin."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from competency import services
+from competency.models import BehaviouralIndicator, Competency, CompetencyArea, FrozenVersionError, IsoClause
+from tests.competency.conftest import build_framework, publish
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def published(draft, hr):
+    build_framework(draft, areas=1, per_area=2)
+    return publish(draft, hr)
+
+
+def test_the_models_refuse_to_change_or_delete_content(published):
+    competency = published.competencies.first()
+    competency.name = "Changed"
+    with pytest.raises(FrozenVersionError, match="published: it is frozen"):
+        competency.save()
+    with pytest.raises(FrozenVersionError):
+        competency.delete()
+    with pytest.raises(FrozenVersionError):
+        CompetencyArea(version=published, code="NEW", name="New").save()
+    indicator = BehaviouralIndicator.objects.filter(competency__version=published).first()
+    indicator.text = "Edited"
+    with pytest.raises(FrozenVersionError):
+        indicator.save()
+    clause = IsoClause.objects.get(number="9.2")
+    with pytest.raises(FrozenVersionError), transaction.atomic():
+        competency.clauses.add(clause)
+    assert Competency.objects.get(pk=competency.pk).name != "Changed"
+
+
+def test_the_version_record_itself_cannot_be_rewritten(published):
+    published.change_note = "Rewritten history"
+    with pytest.raises(FrozenVersionError):
+        published.save()
+    with pytest.raises(FrozenVersionError):
+        published.delete()
+
+
+def test_the_services_refuse_with_a_message_that_says_how_to_proceed(published):
+    area = published.areas.first()
+    with pytest.raises(ValidationError, match="Revise it to make changes"):
+        services.area_create(version=published, code="X", name="X")
+    with pytest.raises(ValidationError, match="frozen"):
+        services.area_update(area=area, code=area.code, name="Renamed", description="")
+    with pytest.raises(ValidationError, match="frozen"):
+        services.competency_update(competency=published.competencies.first(), code="Z", name="Z", description="",
+                                   clauses=[])
+
+
+def test_the_pages_refuse_edits_with_the_reason(client, published, hr):
+    client.force_login(hr)
+    competency = published.competencies.first()
+    response = client.post(f"/frameworks/competencies/{competency.pk}/edit/", {"code": "X", "name": "X"})
+    assert response.status_code == 403
+    assert "is published: it is frozen. Revise it to make changes." in response.content.decode()
+    page = client.get(f"/frameworks/versions/{published.pk}/").content.decode()
+    assert "frozen" in page and "Revise into a new draft" in page
+    assert f"/frameworks/competencies/{competency.pk}/edit/" not in page
+
+
+def test_the_admin_shows_frozen_content_read_only(client, published, hr):
+    hr.is_staff = hr.is_superuser = True
+    hr.save()
+    client.force_login(hr)
+    competency = published.competencies.first()
+    response = client.post(f"/admin/competency/competency/{competency.pk}/change/", {"code": "X", "name": "Changed"})
+    assert response.status_code == 403
+    page = client.get(f"/admin/competency/competency/{competency.pk}/change/").content.decode()
+    assert 'name="name"' not in page  # shown, not editable
+    assert Competency.objects.get(pk=competency.pk).name != "Changed"
+    assert client.post(f"/admin/competency/competency/{competency.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_the_admin_refuses_new_content_in_a_frozen_version_with_a_message(client, published, hr):
+    hr.is_staff = hr.is_superuser = True
+    hr.save()
+    client.force_login(hr)
+    response = client.post("/admin/competency/competencyarea/add/", {
+        "version": published.pk, "code": "NEW", "name": "New", "position": 1, "extra": "{}",
+    })
+    assert response.status_code == 200
+    assert "frozen" in response.content.decode()
+    assert not published.areas.filter(code="NEW").exists()
+
+
+def test_a_draft_can_be_edited_and_denied_to_people_without_the_role(draft, client):
+    from tests.factories import UserFactory
+
+    leader = UserFactory()
+    client.force_login(leader)
+    assert client.get(f"/frameworks/versions/{draft.pk}/areas/new/").status_code == 404
+    with pytest.raises(PermissionDenied):
+        from accounts.permissions import require
+
+        require(leader, "version.edit", draft)

@@ -1,0 +1,172 @@
+"""Draft → in review → approved → published → retired, revisions, and the records each step keeps."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from competency import services
+from competency.models import Competency, CommentStatus, FrameworkVersion, IsoClause, VersionStatus
+from tests.competency.conftest import build_framework, publish
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_empty_version_cannot_go_to_review(draft, hr):
+    with pytest.raises(ValidationError, match="Add at least one competency"):
+        services.version_submit_for_review(version=draft, actor=hr)
+    draft.refresh_from_db()
+    assert draft.status == VersionStatus.DRAFT
+
+
+def test_approval_records_who_when_and_why(draft, hr):
+    build_framework(draft, areas=1, per_area=1)
+    services.version_submit_for_review(version=draft, actor=hr)
+    with pytest.raises(ValidationError, match="Say what this version changes"):
+        services.version_approve(version=draft, actor=hr, change_note="  ")
+    approved = services.version_approve(version=draft, actor=hr, change_note="Initial release")
+    assert approved.status == VersionStatus.APPROVED
+    assert approved.approved_by == hr and approved.approved_at is not None
+    assert approved.change_note == "Initial release"
+    assert approved.history.first().history_user == hr or approved.history.count() >= 3
+
+
+def test_approving_twice_says_it_is_already_approved_and_changes_nothing(draft, hr):
+    build_framework(draft, areas=1, per_area=1)
+    services.version_submit_for_review(version=draft, actor=hr)
+    first = services.version_approve(version=draft, actor=hr, change_note="Once")
+    with pytest.raises(ValidationError, match="is approved, so it cannot be approved"):
+        services.version_approve(version=draft, actor=UserFactory(), change_note="Twice")
+    draft.refresh_from_db()
+    assert (draft.approved_by, draft.change_note, draft.approved_at) == (hr, "Once", first.approved_at)
+
+
+def test_publishing_sets_the_effective_date_and_retires_the_previous_version(draft, hr):
+    build_framework(draft, areas=1, per_area=2)
+    v1 = publish(draft, hr)
+    v2 = services.version_revise(version=v1, actor=hr)
+    services.version_submit_for_review(version=v2, actor=hr)
+    services.version_approve(version=v2, actor=hr, change_note="Second")
+    services.version_publish(version=v2, actor=hr, effective_date=date(2027, 1, 1))
+    v1.refresh_from_db()
+    v2.refresh_from_db()
+    assert v1.status == VersionStatus.RETIRED and v1.retired_at is not None
+    assert v2.status == VersionStatus.PUBLISHED and v2.effective_date == date(2027, 1, 1)
+    assert FrameworkVersion.objects.filter(framework=v1.framework, status=VersionStatus.PUBLISHED).count() == 1
+
+
+def test_revising_copies_the_whole_tree_into_a_new_draft(draft, hr):
+    build_framework(draft, areas=2, per_area=2)
+    first, second = draft.competencies.order_by("code")[:2]
+    services.competency_create(area=first.area, code="A0-00-a", name="Nested", parent=first)
+    first.related.add(second)
+    v1 = publish(draft, hr)
+    v2 = services.version_revise(version=v1, actor=hr)
+    assert (v2.number, v2.status, v2.based_on) == (2, VersionStatus.DRAFT, v1)
+    assert v2.areas.count() == 2 and v2.competencies.count() == 5
+    nested = v2.competencies.get(code="A0-00-a")
+    assert nested.parent.code == "A0-00" and nested.parent.version == v2
+    copied = v2.competencies.get(code="A0-00")
+    assert list(copied.clauses.values_list("number", flat=True)) == ["7.2"]
+    assert list(copied.related.values_list("code", flat=True)) == ["A0-01"]
+    assert copied.related.get().version == v2
+    assert copied.indicators.count() == 5
+    assert copied.uuid == v1.competencies.get(code="A0-00").uuid  # the same competency across versions
+    # v1 is untouched
+    assert v1.competencies.get(code="A0-00").indicators.count() == 5
+
+
+def test_only_one_draft_at_a_time(draft, hr):
+    build_framework(draft, areas=1, per_area=1)
+    v1 = publish(draft, hr)
+    services.version_revise(version=v1, actor=hr)
+    with pytest.raises(ValidationError, match="v2 is already being prepared"):
+        services.version_revise(version=v1, actor=hr)
+
+
+def test_codes_are_unique_across_areas_and_competencies(draft):
+    area = services.area_create(version=draft, code="SV", name="Strategic vision")
+    services.competency_create(area=area, code="SV-01", name="Direction")
+    with pytest.raises(ValidationError, match="already used"):
+        services.competency_create(area=area, code="SV", name="Clash with the area")
+    with pytest.raises(ValidationError, match="already used"):
+        services.area_create(version=draft, code="SV-01", name="Clash with a competency")
+
+
+def test_moving_changes_the_order_among_siblings_only(draft):
+    area = services.area_create(version=draft, code="A", name="A")
+    codes = [services.competency_create(area=area, code=f"C{i}", name=f"C{i}").code for i in range(3)]
+    services.node_move(node=Competency.objects.get(code="C2"), direction="up")
+    assert list(area.competencies.order_by("position").values_list("code", flat=True)) == ["C0", "C2", "C1"]
+    services.node_move(node=Competency.objects.get(code="C0"), direction="up")  # already first: nothing
+    assert list(area.competencies.order_by("position").values_list("code", flat=True)) == ["C0", "C2", "C1"]
+    assert codes == ["C0", "C1", "C2"]
+
+
+def test_indicators_are_replaced_level_by_level_and_history_keeps_the_old_text(draft):
+    area = services.area_create(version=draft, code="A", name="A")
+    competency = services.competency_create(area=area, code="C", name="C")
+    services.indicators_replace(competency=competency, indicators={1: ["Knows it"], 3: ["Does it", "Teaches it"]})
+    services.indicators_replace(competency=competency, indicators={1: ["Knows it well"], 3: ["Does it"]})
+    assert sorted(competency.indicators.values_list("level", "text")) == [(1, "Knows it well"), (3, "Does it")]
+    history = competency.indicators.model.history.filter(competency_id=competency.pk)
+    assert history.filter(text="Teaches it", history_type="-").exists()
+    assert history.filter(text="Knows it", history_type="+").exists()
+    with pytest.raises(ValidationError, match="Level 6 is not on the scale"):
+        services.indicators_replace(competency=competency, indicators={6: ["Beyond"]})
+
+
+def test_every_change_to_a_competency_is_in_the_audit_history(draft):
+    area = services.area_create(version=draft, code="A", name="A")
+    competency = services.competency_create(area=area, code="C", name="Before")
+    services.competency_update(competency=competency, code="C", name="After", description="",
+                               clauses=[IsoClause.objects.get(number="5.1")])
+    records = list(competency.history.order_by("history_date").values_list("name", "history_type"))
+    assert records[0] == ("Before", "+") and records[-1][0] == "After"
+
+
+# --- stakeholder review
+
+
+@pytest.fixture
+def in_review(draft, hr):
+    build_framework(draft, areas=1, per_area=2)
+    return services.version_submit_for_review(version=draft, actor=hr)
+
+
+def test_invited_stakeholders_get_an_email_with_the_link(in_review, hr, django_capture_on_commit_callbacks):
+    stakeholder = UserFactory(first_name="Sam", email="sam@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review_invite(version=in_review, users=[stakeholder], actor=hr, base_url="https://proficio.example")
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["sam@example.com"]
+    assert f"https://proficio.example/frameworks/versions/{in_review.pk}/review/" in mail.outbox[0].body
+    # inviting again sends nothing new
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review_invite(version=in_review, users=[stakeholder], actor=hr, base_url="https://proficio.example")
+    assert len(mail.outbox) == 1
+
+
+def test_open_comments_block_approval_until_each_is_answered(in_review, hr):
+    stakeholder = UserFactory()
+    competency = in_review.competencies.first()
+    comment = services.review_comment_add(version=in_review, author=stakeholder, body="Too vague", competency=competency)
+    with pytest.raises(ValidationError, match="1 stakeholder comment is still open"):
+        services.version_approve(version=in_review, actor=hr, change_note="Ready")
+    with pytest.raises(ValidationError, match="Reply to the stakeholder"):
+        services.review_comment_resolve(comment=comment, actor=hr, accept=True, reply="")
+    services.review_comment_resolve(comment=comment, actor=hr, accept=True, reply="Reworded the indicators")
+    comment.refresh_from_db()
+    assert comment.status == CommentStatus.ACCEPTED and comment.resolved_by == hr
+    with pytest.raises(ValidationError, match="already accepted"):
+        services.review_comment_resolve(comment=comment, actor=hr, accept=False, reply="Changed my mind")
+    assert services.version_approve(version=in_review, actor=hr, change_note="Ready").status == VersionStatus.APPROVED
+
+
+def test_comments_are_taken_only_while_in_review(draft, hr):
+    with pytest.raises(ValidationError, match="cannot be commented on"):
+        services.review_comment_add(version=draft, author=hr, body="Early")

@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import csv
+import html
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from competency import services
+from competency.models import Competency, Framework, IsoClause
+from competency.starter import STARTER_CODE, load_starter_framework
+from tests.competency.conftest import build_framework, publish
+from tests.conftest import INTEROP
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    return len(captured)
+
+
+def grow(version, hr, competencies: int) -> None:
+    """Adds competencies (with indicators and clauses) until the version holds `competencies` in 5 areas."""
+    build_framework(version, areas=5, per_area=competencies // 5)
+
+
+def test_the_version_page_shows_the_tree_with_indicators_per_level(client, draft, hr):
+    build_framework(draft, areas=1, per_area=2)
+    client.force_login(hr)
+    page = html.unescape(client.get(f"/frameworks/versions/{draft.pk}/").content.decode())
+    assert "A0-00" in page and "Shows 0.0 at level 3" in page
+    assert "3</span> Proficient" in page and "ISO 7.2" in page
+    assert "Send for review" in page
+
+
+def test_tree_list_and_diff_queries_do_not_grow_with_the_framework(client, hr, scale):
+    client.force_login(hr)
+    counts = {}
+    for size in (5, 200):
+        draft = services.framework_create(name=f"F{size}", code=f"f{size}", description="", scale=scale, owner=hr)
+        grow(draft, hr, size)
+        assert draft.competencies.count() == size
+        v1 = publish(draft, hr)
+        v2 = services.version_revise(version=v1, actor=hr)
+        services.competency_update(competency=v2.competencies.first(), code="CHANGED", name="Changed",
+                                   description="", clauses=[], indicators={1: ["New"]})
+        counts[size] = (
+            queries(client, "/frameworks/"),
+            queries(client, f"/frameworks/versions/{v1.pk}/"),
+            queries(client, f"/frameworks/versions/{v2.pk}/diff/{v1.pk}/"),
+            queries(client, f"/frameworks/{v1.framework_id}/"),
+        )
+    assert counts[5] == counts[200]
+    # list: session, user, count, the page of frameworks (latest and published versions as subqueries)
+    # tree: session, user, version, levels, areas, competencies, their clauses, indicators, "any comments?"
+    # diff: session, user, the two versions, two trees of five queries each, the version picker
+    # framework: session, user, framework, its versions with counts
+    assert counts[200] == (4, 9, 15, 4)
+
+
+def test_a_leader_sees_published_frameworks_only(client, hr, scale):
+    shown = services.framework_create(name="Shown", code="shown", description="", scale=scale, owner=hr)
+    build_framework(shown, areas=1, per_area=1)
+    publish(shown, hr)
+    services.framework_create(name="Hidden draft", code="hidden", description="", scale=scale, owner=hr)
+    client.force_login(UserFactory())
+    page = client.get("/frameworks/").content.decode()
+    assert "Shown" in page and "Hidden draft" not in page
+    assert "New framework" not in page
+
+
+def test_the_list_filters_by_name_and_status(client, hr, scale):
+    one = services.framework_create(name="Operations", code="ops", description="", scale=scale, owner=hr)
+    build_framework(one, areas=1, per_area=1)
+    publish(one, hr)
+    services.framework_create(name="Sales", code="sales", description="", scale=scale, owner=hr)
+    client.force_login(hr)
+    by_status = client.get("/frameworks/?status=published").content.decode()
+    assert "Operations" in by_status and "Sales" not in by_status
+    by_name = client.get("/frameworks/?name=sal").content.decode()
+    assert "Sales" in by_name and "Operations" not in by_name
+    assert "No framework matches this filter" in client.get("/frameworks/?name=zzz").content.decode()
+
+
+def test_a_competency_form_with_bad_input_is_shown_again_with_its_errors(client, draft, hr):
+    area = services.area_create(version=draft, code="SV", name="Strategic vision")
+    services.competency_create(area=area, code="SV-01", name="Direction")
+    client.force_login(hr)
+    response = client.post(f"/frameworks/areas/{area.pk}/competencies/new/",
+                           {"code": "SV-01", "name": "", "clauses": "7.2, 4.7"})
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 400
+    assert "This field is required." in page
+    assert "Not an ISO 9001:2015 clause: 4.7." in page
+    response = client.post(f"/frameworks/areas/{area.pk}/competencies/new/", {"code": "SV-01", "name": "Again"})
+    assert response.status_code == 400
+    assert "The code SV-01 is already used" in html.unescape(response.content.decode())
+    assert Competency.objects.count() == 1
+
+
+def test_a_competency_is_added_with_its_indicators_and_clauses(client, draft, hr):
+    area = services.area_create(version=draft, code="SV", name="Strategic vision")
+    client.force_login(hr)
+    response = client.post(f"/frameworks/areas/{area.pk}/competencies/new/", {
+        "code": "SV-02", "name": "Context", "clauses": "4.1; 4.2", "level_1": "Knows the context\n\n",
+        "level_3": "- Reviews issues\n- Acts on changes",
+    })
+    assert response.status_code == 302
+    competency = Competency.objects.get(code="SV-02")
+    assert list(competency.clauses.values_list("number", flat=True)) == ["4.1", "4.2"]
+    assert list(competency.indicators.values_list("level", "text")) == [
+        (1, "Knows the context"), (3, "- Reviews issues"), (3, "- Acts on changes")]
+
+
+def test_double_submitting_a_state_change_explains_and_changes_nothing(client, draft, hr):
+    build_framework(draft, areas=1, per_area=1)
+    client.force_login(hr)
+    client.post(f"/frameworks/versions/{draft.pk}/submit/")
+    again = client.post(f"/frameworks/versions/{draft.pk}/submit/", follow=True)
+    assert "is in review, so it cannot be sent for review." in html.unescape(again.content.decode())
+    draft.refresh_from_db()
+    assert draft.status == "in_review"
+
+
+def test_the_diff_lists_added_removed_and_changed_competencies(client, draft, hr):
+    build_framework(draft, areas=1, per_area=3)
+    v1 = publish(draft, hr)
+    v2 = services.version_revise(version=v1, actor=hr)
+    area = v2.areas.get()
+    services.competency_delete(competency=v2.competencies.get(code="A0-02"))
+    services.competency_create(area=area, code="A0-09", name="Brand new")
+    changed = v2.competencies.get(code="A0-00")
+    services.competency_update(competency=changed, code="A0-00", name="Renamed", description="",
+                               clauses=[IsoClause.objects.get(number="9.2")],
+                               indicators={1: ["Shows 0.0 at level 1"], 2: ["A new level 2 behaviour"]})
+    client.force_login(hr)
+    page = html.unescape(client.get(f"/frameworks/versions/{v2.pk}/diff/{v1.pk}/").content.decode())
+    assert 'data-code="A0-09" data-kind="added"' in page
+    assert 'data-code="A0-02" data-kind="removed"' in page
+    assert 'data-code="A0-00" data-kind="changed"' in page
+    assert 'data-code="A0-01"' not in page
+    assert "Competency 0.0</del> → <ins>Renamed" in page
+    assert "+ level 2: A new level 2 behaviour" in page and "− level 3: Shows 0.0 at level 3" in page
+    assert "1 added" in page and "1 removed" in page and "1 changed" in page
+
+
+def test_versions_of_different_frameworks_cannot_be_compared(client, draft, hr, scale):
+    other = services.framework_create(name="Other", code="other", description="", scale=scale, owner=hr)
+    client.force_login(hr)
+    assert client.get(f"/frameworks/versions/{draft.pk}/diff/{other.pk}/").status_code == 404
+
+
+def test_exports_download_with_a_file_name(client, draft, hr):
+    build_framework(draft, areas=1, per_area=1)
+    client.force_login(hr)
+    for fmt, name in (("proficio-csv", "leadership-v1.csv"), ("moodle-csv", "leadership-v1.moodle.csv"),
+                      ("case-json", "leadership-v1.case.json")):
+        response = client.get(f"/frameworks/versions/{draft.pk}/export/{fmt}/")
+        assert response.status_code == 200
+        assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+
+
+# --- reference and starter data
+
+
+def test_the_iso_clauses_match_the_published_list():
+    with open(INTEROP / "iso9001-clauses.csv", encoding="utf-8") as handle:
+        expected = [(row["clause"], row["title"]) for row in csv.DictReader(handle)]
+    assert list(IsoClause.objects.values_list("number", "title")) == expected  # in clause order, 10 after 9
+
+
+def test_the_starter_framework_is_published_with_indicators_at_every_level(hr):
+    version, created = load_starter_framework(owner=hr)
+    assert created and version.status == "published" and version.approved_by == hr
+    assert list(version.areas.values_list("name", flat=True)) == [
+        "Strategic Vision", "Process Improvement", "Compliance Awareness", "Risk Management",
+        "People Management", "Quality Culture", "Customer Focus", "Digital & Data Literacy"]
+    assert 18 <= version.competencies.count() <= 24
+    for competency in version.competencies.prefetch_related("indicators", "clauses"):
+        assert sorted({i.level for i in competency.indicators.all()}) == [1, 2, 3, 4, 5], competency.code
+        assert competency.clauses.exists(), competency.code
+    mapped = set(IsoClause.objects.filter(competencies__version=version).values_list("number", flat=True))
+    assert {"5.1", "5.2", "6.1", "7.2", "7.3", "7.5", "9.1", "9.2", "9.3", "10.2", "10.3"} <= mapped
+    assert load_starter_framework(owner=hr) == (version, False)
+    assert Framework.objects.filter(code=STARTER_CODE).count() == 1
