@@ -25,8 +25,9 @@ setup: system-deps $(STAMP)
 migrate: setup
 	@DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput -v 0
 
+# DEMO=0 skips the demo organisation (e.g. when DATABASE_URL points at a database with real people).
 demo: migrate
-	@DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
+	@if [ "$${DEMO:-1}" != "0" ]; then DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo; fi
 
 run: demo
 	@echo "Proficio is starting at http://$(HOST_PORT)/ (Ctrl+C stops it)"

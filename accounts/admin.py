@@ -9,7 +9,7 @@ from .models import User
 class UserCreationAdminForm(AdminUserCreationForm):
     class Meta:
         model = User
-        fields = ["email", "first_name", "last_name", "role"]
+        fields = ["email", "first_name", "last_name", "role", "access_valid_from", "access_valid_until"]
 
 
 class UserChangeAdminForm(UserChangeForm):
@@ -34,5 +34,6 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["email", "first_name", "last_name", "role", "usable_password", "password1", "password2"]}),
+        (None, {"classes": ["wide"], "fields": ["email", "first_name", "last_name", "role", "access_valid_from", "access_valid_until",
+                                                  "usable_password", "password1", "password2"]}),
     ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
@@ -20,6 +21,18 @@ class AccessWindowBackend(ModelBackend):
 
     def user_can_authenticate(self, user) -> bool:
         return super().user_can_authenticate(user) and user.access_window_open()
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The visitor's address. Behind the TLS proxy (BEHIND_TLS_PROXY) that is the last address the proxy
+    appended to X-Forwarded-For; otherwise every visitor would share the proxy's address and one
+    person's failed sign-ins would lock out everyone with the same email."""
+    if settings.BEHIND_TLS_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-1]
+    return request.META.get("REMOTE_ADDR", "")
 
 
 def login_identifier(request: HttpRequest, credentials: dict | None) -> str:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.core.cache import cache
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
@@ -24,7 +26,20 @@ class EmailLoginForm(AuthenticationForm):
 
 
 class InvitationAwarePasswordResetForm(PasswordResetForm):
-    """Also reaches people who were invited but never set a password (Django's form skips them)."""
+    """Also reaches people who were invited but never set a password (Django's form skips them).
+
+    At most PASSWORD_RESETS_PER_HOUR emails go to one address in an hour, so the form cannot be used
+    to flood a mailbox; the page says the same either way, so it tells nobody whether an account exists.
+    """
 
     def get_users(self, email: str):
-        return get_user_model()._default_manager.filter(email=normalise_email(email), is_active=True)
+        email = normalise_email(email)
+        key = f"password-reset:{email}"
+        sent = cache.get_or_set(key, 0, timeout=60 * 60)
+        if sent >= settings.PASSWORD_RESETS_PER_HOUR:
+            return []
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between the two calls
+            cache.set(key, 1, timeout=60 * 60)
+        return get_user_model()._default_manager.filter(email=email, is_active=True)

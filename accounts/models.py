@@ -35,6 +35,8 @@ class UserManager(BaseUserManager["User"]):
 
     def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
         fields.setdefault("role", Role.HR)
+        if fields["role"] == Role.AUDITOR:
+            raise ValueError("An auditor cannot also be an administrator.")
         fields.update(is_staff=True, is_superuser=True)
         return self.create_user(email, password, **fields)
 

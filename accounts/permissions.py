@@ -114,7 +114,7 @@ def person_of(user):
 def manages_anyone(user) -> bool:
     if not hasattr(user, "_proficio_manages"):
         person = person_of(user)
-        user._proficio_manages = bool(person and person.reports.exists())
+        user._proficio_manages = bool(person and person.reports.filter(active=True).exists())
     return user._proficio_manages
 
 

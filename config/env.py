@@ -65,8 +65,10 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return items
 
 
-def env_choice(name: str, default: str, choices: set[str]) -> str:
+def env_choice(name: str, default: str, choices: set[str], normalise=None) -> str:
     value = _raw(name) or default
+    if normalise is not None:
+        value = normalise(value)
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r} must be one of {sorted(choices)}.")
     return value

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.urls import reverse
 
-from accounts.permissions import can
+from accounts.models import Role
+from accounts.permissions import can, manages_anyone
 from config import __version__
 
 
@@ -33,11 +34,13 @@ NAVIGATION: list[NavItem] = [
 def shell(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     items = []
+    is_manager = False
     if user is not None and user.is_authenticated:
+        is_manager = user.role == Role.LEADER and manages_anyone(user)
         path = request.path
         for item in NAVIGATION:
             if can(user, item.action):
                 url = item.url
                 active = path == url if url == "/" else path.startswith(url)
                 items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
-    return {"nav_items": items, "proficio_version": __version__}
+    return {"nav_items": items, "proficio_version": __version__, "user_is_manager": is_manager}

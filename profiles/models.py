@@ -27,10 +27,11 @@ class OrgUnit(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        ancestor = self.parent
-        while ancestor is not None:
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and ancestor.pk not in seen:
             if ancestor.pk == self.pk and self.pk is not None:
                 raise ValidationError({"parent": "A unit cannot sit below itself."})
+            seen.add(ancestor.pk)
             ancestor = ancestor.parent
 
 

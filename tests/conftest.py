@@ -157,3 +157,12 @@ def celery_worker(celery_worker_process, transactional_db):
     finally:
         app.conf.task_always_eager = True
 
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Throttles and cached health reports live in the cache; each test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

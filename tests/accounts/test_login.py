@@ -131,9 +131,77 @@ def test_password_reset_says_the_same_for_an_unknown_address(client):
     assert mail.outbox == []
 
 
-def test_an_expired_reset_link_says_so(client):
+def test_a_malformed_reset_link_says_it_no_longer_works(client):
     response = client.get("/accounts/password/reset/MQ/bad-token/")
     assert "This link no longer works" in response.content.decode()
+
+
+def test_a_reset_link_expires_after_a_day(client, settings):
+    from datetime import datetime
+
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = UserFactory(email="ada@example.com")
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+
+    class Clock(type(default_token_generator)):
+        def __init__(self, at):
+            super().__init__()
+            self.at = at
+
+        def _now(self):
+            return self.at
+
+    now = datetime.now()
+    fresh = Clock(now - timedelta(hours=23)).make_token(user)
+    stale = Clock(now - timedelta(hours=25)).make_token(user)
+    assert "Choose a password" in client.get(f"/accounts/password/reset/{uid}/{fresh}/", follow=True).content.decode()
+    expired = client.get(f"/accounts/password/reset/{uid}/{stale}/", follow=True).content.decode()
+    assert "This link no longer works" in expired
+
+
+def test_the_lockout_page_says_how_long_to_wait(client, settings):
+    UserFactory(email="ada@example.com")
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        response = sign_in(client, "ada@example.com", "guess")
+    assert response.status_code == 429
+    assert "paused for 15 minutes" in response.content.decode()
+
+
+def test_setting_a_new_password_from_the_email_lifts_the_lockout(client, settings):
+    user = UserFactory(email="ada@example.com")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "ada@example.com", "guess")
+    assert sign_in(client, "ada@example.com").status_code == 429
+    client.post("/accounts/password/reset/", {"email": "ada@example.com"})
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/password/reset/" in line)
+    confirm = client.get("/" + link.split("://", 1)[1].split("/", 1)[1], follow=True)
+    client.post(confirm.redirect_chain[-1][0], {"new_password1": "a fresh long phrase", "new_password2": "a fresh long phrase"})
+    user.refresh_from_db()
+    assert sign_in(client, "ada@example.com", "a fresh long phrase").status_code == 302
+
+
+def test_password_reset_emails_to_one_address_are_limited(client, settings):
+    UserFactory(email="ada@example.com")
+    for _ in range(settings.PASSWORD_RESETS_PER_HOUR + 2):
+        response = client.post("/accounts/password/reset/", {"email": "ada@example.com"})
+        assert response.status_code == 302  # the same answer every time
+    assert len(mail.outbox) == settings.PASSWORD_RESETS_PER_HOUR
+
+
+def test_behind_the_proxy_failures_are_counted_per_visitor_not_per_proxy(client, settings):
+    settings.BEHIND_TLS_PROXY = True
+    UserFactory(email="ada@example.com")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(LOGIN, {"username": "ada@example.com", "password": "guess"}, HTTP_X_FORWARDED_FOR="203.0.113.7")
+    locked = client.post(LOGIN, {"username": "ada@example.com", "password": TEST_PASSWORD},
+                         HTTP_X_FORWARDED_FOR="203.0.113.7")
+    other = client.post(LOGIN, {"username": "ada@example.com", "password": TEST_PASSWORD},
+                        HTTP_X_FORWARDED_FOR="198.51.100.2")
+    assert locked.status_code == 429
+    assert other.status_code == 302
 
 
 def test_changing_the_password_needs_the_old_one(client):

@@ -16,15 +16,40 @@ def test_it_reports_the_database_and_in_process_tasks_without_signing_in(client)
 
 
 def test_it_reports_the_broker_and_workers_when_tasks_run_on_workers(client, celery_worker):
+    from django.core.cache import cache
+
+    cache.clear()
     report = client.get("/healthz").json()
     assert report["tasks"] == "workers"
     assert report["broker"] == "ok"
     assert report["workers"] >= 1
+    assert report["status"] == "ok"
+
+
+def test_it_answers_head_requests_from_load_balancers(client):
+    assert client.head("/healthz").status_code == 200
+
+
+def test_it_says_degraded_when_no_worker_answers(client, monkeypatch):
+    from config import views
+    from config.celery import app
+
+    monkeypatch.setattr(views, "_broker_status", lambda: ("ok", 0))
+    app.conf.task_always_eager = False
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.task_always_eager = True
+    assert response.status_code == 200
+    assert response.json()["status"].startswith("degraded")
 
 
 def test_it_answers_503_when_the_broker_is_unreachable(client, settings):
     from config.celery import app
 
+    from django.core.cache import cache
+
+    cache.clear()
     app.conf.task_always_eager = False
     original = app.conf.broker_url
     app.conf.broker_url = "redis://127.0.0.1:1/0"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -72,7 +73,8 @@ def test_the_procfile_stack_serves_the_login_page_and_reaches_its_worker(
                 pass
             time.sleep(0.5)
         assert status == 200, body
-        assert b'"tasks": "workers"' in body
+        report = json.loads(body)
+        assert report["tasks"] == "workers" and report["workers"] >= 1, report
         login_status, login_page = fetch(f"{base}/accounts/login/")
         assert login_status == 200
         assert b"Sign in to Proficio" in login_page

@@ -49,6 +49,16 @@ def test_the_command_prints_the_logins(capsys, settings):
     assert "password for all: proficio-demo" in output
 
 
+def test_the_command_leaves_a_database_with_real_people_alone(settings, capsys):
+    from tests.factories import UserFactory
+
+    settings.DEBUG = True
+    UserFactory(email="real.person@acme.example")
+    call_command("seed_demo")
+    assert "Demo data skipped" in capsys.readouterr().out
+    assert User.objects.count() == 1
+
+
 def test_the_command_refuses_a_production_system(settings):
     from django.core.management.base import CommandError
 

@@ -5,7 +5,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from demo.seed import seed_demo_organisation
+from accounts.models import User
+from demo.seed import DEMO_DOMAIN, seed_demo_organisation
 
 
 class Command(BaseCommand):
@@ -25,12 +26,19 @@ class Command(BaseCommand):
             raise CommandError("--leaders must be zero or more.")
         if not settings.DEBUG and not allow_production:
             raise CommandError("Refusing to create demo accounts with DEBUG off (they share a published password).")
+        outsiders = User.objects.exclude(email__endswith=f"@{DEMO_DOMAIN}").count()
+        if outsiders and not allow_production:
+            self.stdout.write(self.style.WARNING(
+                f"Demo data skipped: this database has {outsiders} account(s) outside the demo organisation, "
+                "so it may hold real people. Run with --allow-production to add the demo accounts anyway."
+            ))
+            return
         started = time.perf_counter()
         report = seed_demo_organisation(leaders=leaders)
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Demo organisation ready in {elapsed:.1f} s: {report.created_users} users and "
-            f"{report.created_people} people created, {report.updated_managers} managers set."
+            f"{report.created_people} people created, {report.updated_managers} reporting lines set."
         )
         if not quiet_logins:
             self.stdout.write(self.style.SUCCESS("\nDemo logins (password for all: proficio-demo)"))
