@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
@@ -7,6 +8,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from .models import normalise_email
+
+
+class PlainFormMixin:
+    """Crispy renders fields only; templates write the <form> tag, the CSRF token and the buttons."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
 
 
 class EmailLoginForm(AuthenticationForm):

@@ -247,3 +247,79 @@ def visible_frameworks(user, queryset: QuerySet) -> QuerySet:
     return queryset.filter(
         Q(versions__status__in=visible_statuses(user)) | Q(versions__invitations__user=user)
     ).distinct()
+
+
+# --- role profiles, people and org units --------------------------------------------------------
+# HR, quality and auditors read everything; a leader reads their own person page and role profile,
+# a manager also those of their direct reports.
+
+
+def _reports_of(user) -> QuerySet:
+    from django.apps import apps
+
+    Person = apps.get_model("profiles", "Person")
+    person = person_of(user)
+    return Person.objects.filter(manager=person) if person else Person.objects.none()
+
+
+@rule("profile.browse", "orgunit.browse", "orgunit.view")
+def _signed_in(user, obj=None) -> RuleResult:
+    return True
+
+
+@rule("profile.view")
+def _profile_view(user, profile) -> RuleResult:
+    if is_reader(user):
+        return True
+    person = person_of(user)
+    if person is None:
+        return False
+    return person.role_profile_id == profile.pk or _reports_of(user).filter(role_profile=profile).exists()
+
+
+@rule("profile.create", "profile.edit", "profile.approve", "people.import", "orgunit.create", "orgunit.edit")
+def _people_admin(user, obj=None) -> RuleResult:
+    return _managing_only(user)
+
+
+@rule("person.browse")
+def _person_browse(user, obj=None) -> RuleResult:
+    if is_reader(user) or manages_anyone(user):
+        return True
+    return Denied("The people list is for HR, quality, auditors and managers. Your own page is linked from your dashboard.")
+
+
+@rule("person.view")
+def _person_view(user, person) -> RuleResult:
+    if is_reader(user) or person.user_id == user.pk:
+        return True
+    own = person_of(user)
+    return own is not None and person.manager_id == own.pk
+
+
+@rule("person.edit")
+def _person_edit(user, person) -> RuleResult:
+    return _managing_only(user)
+
+
+@rule("peopleimport.view")
+def _people_import_own(user, job) -> RuleResult:
+    return is_managing(user) and job.created_by_id == user.pk
+
+
+def visible_people(user, queryset: QuerySet) -> QuerySet:
+    if is_reader(user):
+        return queryset
+    person = person_of(user)
+    return queryset.filter(manager=person) if person else queryset.none()
+
+
+def visible_profiles(user, queryset: QuerySet) -> QuerySet:
+    if is_reader(user):
+        return queryset
+    from django.db.models import Q
+
+    person = person_of(user)
+    if person is None:
+        return queryset.none()
+    return queryset.filter(Q(pk=person.role_profile_id) | Q(people__manager=person)).distinct()

@@ -36,4 +36,9 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path(
+        "invitation/<uidb64>/<token>/",
+        views.InvitationAcceptView.as_view(success_url=reverse_lazy("accounts:password_reset_complete")),
+        name="invitation_accept",
+    ),
 ]

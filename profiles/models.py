@@ -44,8 +44,11 @@ class Person(models.Model):
     manager = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
     )
+    role_profile = models.ForeignKey(
+        "profiles.RoleProfile", null=True, blank=True, on_delete=models.PROTECT, related_name="people"
+    )
     start_date_in_role = models.DateField(null=True, blank=True)
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(default=True, help_text="Inactive people keep their records but leave lists and cycles.")
 
     history = HistoricalRecords()
 
@@ -68,3 +71,136 @@ class Person(models.Model):
                 raise ValidationError({"manager": "This would make a loop of managers: a person would manage themself."})
             seen.add(manager.pk)
             manager = manager.manager
+
+
+class ProfileStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    APPROVED = "approved", "Approved"
+
+
+class RoleProfile(models.Model):
+    """What a leadership role requires, written against one published framework version.
+
+    A controlled record: approval records who, when and why; any later change makes it a draft again
+    until it is re-approved, and the audit history keeps every earlier state.
+    """
+
+    name = models.CharField(max_length=200)
+    code = models.SlugField(max_length=60, unique=True, help_text="Short identifier used by imports, e.g. quality-manager.")
+    description = models.TextField(blank=True)
+    framework_version = models.ForeignKey(
+        "competency.FrameworkVersion", on_delete=models.PROTECT, related_name="role_profiles",
+        help_text="The published framework version the requirements are written against.",
+    )
+    status = models.CharField(max_length=10, choices=ProfileStatus.choices, default=ProfileStatus.DRAFT)
+    revision = models.PositiveIntegerField(default=0, help_text="Counts approvals: revision 1 is the first approved one.")
+    change_note = models.TextField(blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Requirement(models.Model):
+    profile = models.ForeignKey(RoleProfile, on_delete=models.CASCADE, related_name="requirements")
+    competency = models.ForeignKey("competency.Competency", on_delete=models.PROTECT, related_name="requirements")
+    required_level = models.PositiveSmallIntegerField()
+    weight = models.DecimalField(max_digits=5, decimal_places=2, default=1)
+    critical = models.BooleanField(default=False, help_text="Critical requirements are shown first in gap analyses.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["profile", "competency__area__position", "competency__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "competency"], name="one_requirement_per_competency"),
+            models.CheckConstraint(condition=models.Q(weight__gt=0), name="requirement_weight_positive"),
+            models.CheckConstraint(condition=models.Q(required_level__gte=1), name="requirement_level_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile}: {self.competency.code} ≥ {self.required_level}"
+
+
+class ExpectedBehaviour(models.Model):
+    """A behaviour that shows proficiency in the role, tied to one of the profile's competencies."""
+
+    profile = models.ForeignKey(RoleProfile, on_delete=models.CASCADE, related_name="behaviours")
+    competency = models.ForeignKey("competency.Competency", on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    position = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["profile", "position", "pk"]
+
+
+class Comparator(models.TextChoices):
+    AT_LEAST = ">=", "at least (≥)"
+    AT_MOST = "<=", "at most (≤)"
+    EXACTLY = "=", "exactly (=)"
+
+
+class PerformanceIndicator(models.Model):
+    """A KPI with a target that shows proficiency in the role, e.g. audit findings closed on time ≥ 95 %."""
+
+    profile = models.ForeignKey(RoleProfile, on_delete=models.CASCADE, related_name="kpis")
+    name = models.CharField(max_length=200)
+    comparator = models.CharField(max_length=2, choices=Comparator.choices, default=Comparator.AT_LEAST)
+    target = models.DecimalField(max_digits=12, decimal_places=2)
+    unit = models.CharField(max_length=30, blank=True, help_text="e.g. %, days, per month")
+    how_measured = models.TextField(blank=True, help_text="Source and method, e.g. monthly report from the audit log.")
+    position = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["profile", "position", "pk"]
+        verbose_name = "performance indicator"
+
+    SYMBOLS = {">=": "≥", "<=": "≤", "=": "="}
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.target_text}"
+
+    @property
+    def target_text(self) -> str:
+        return f"{self.SYMBOLS[self.comparator]} {self.target.normalize():f} {self.unit}".strip()
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for confirmation"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class PeopleImport(models.Model):
+    """An uploaded people file: previewed, confirmed, then applied by a background task."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(max_length=255)
+    encoding = models.CharField(max_length=20, default="utf-8")
+    content = models.BinaryField()
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    summary = models.JSONField(default=dict, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"People import {self.filename}"

@@ -1,0 +1,349 @@
+"""Use cases that change org units, role profiles and people. Each is one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from competency.models import Competency, FrameworkVersion, VersionStatus
+
+from .models import ExpectedBehaviour, OrgUnit, PerformanceIndicator, Person, ProfileStatus, Requirement, RoleProfile
+
+# --- org units -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def orgunit_save(*, unit: OrgUnit | None = None, name: str, code: str, parent: OrgUnit | None,
+                 head: Person | None) -> OrgUnit:
+    unit = unit or OrgUnit()
+    unit.name, unit.code, unit.parent, unit.head = name, code, parent, head
+    unit.full_clean()
+    unit.save()
+    return unit
+
+
+# --- role profiles ---------------------------------------------------------------------------------
+
+
+def _ensure_published(version: FrameworkVersion) -> None:
+    if version.status != VersionStatus.PUBLISHED:
+        raise ValidationError(
+            {"framework_version": f"{version} is {version.get_status_display().lower()}; "
+                                  "role profiles are written against the published version of a framework."}
+        )
+
+
+def _back_to_draft(profile: RoleProfile) -> None:
+    """Any change to an approved profile needs a new approval."""
+    if profile.status == ProfileStatus.APPROVED:
+        profile.status = ProfileStatus.DRAFT
+        profile.save(update_fields=["status"])
+
+
+def _locked(profile: RoleProfile) -> RoleProfile:
+    return RoleProfile.objects.select_for_update().select_related("framework_version__framework").get(pk=profile.pk)
+
+
+@transaction.atomic
+def profile_create(*, name: str, code: str, description: str, framework_version: FrameworkVersion, actor) -> RoleProfile:
+    _ensure_published(framework_version)
+    profile = RoleProfile(name=name, code=code, description=description, framework_version=framework_version,
+                          created_by=actor)
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+@transaction.atomic
+def profile_update(*, profile: RoleProfile, name: str, code: str, description: str) -> RoleProfile:
+    profile = _locked(profile)
+    if (profile.name, profile.code, profile.description) == (name, code, description):
+        return profile
+    profile.name, profile.code, profile.description = name, code, description
+    profile.full_clean()
+    profile.save()
+    _back_to_draft(profile)
+    return profile
+
+
+@dataclass(frozen=True)
+class RequirementInput:
+    competency: Competency
+    required_level: int
+    weight: Decimal
+    critical: bool
+
+
+@transaction.atomic
+def requirements_set(*, profile: RoleProfile, requirements: Iterable[RequirementInput]) -> RoleProfile:
+    """Replaces the profile's requirements: levels on the framework's scale, weights above 0, each
+    competency once and from the profile's framework version."""
+    profile = _locked(profile)
+    version = profile.framework_version
+    levels = set(version.framework.scale.levels.values_list("value", flat=True))
+    wanted: dict[int, RequirementInput] = {}
+    errors = []
+    for item in requirements:
+        code = item.competency.code
+        if item.competency.version_id != version.pk:
+            errors.append(f"{code} is not in {version}.")
+        elif item.competency.pk in wanted:
+            errors.append(f"{code} is required twice; each competency appears once.")
+        elif item.required_level not in levels:
+            errors.append(f"{code}: level {item.required_level} is not on the scale {version.framework.scale}.")
+        elif item.weight is None or item.weight <= 0:
+            errors.append(f"{code}: the weight must be more than 0.")
+        else:
+            wanted[item.competency.pk] = item
+    if errors:
+        raise ValidationError(errors)
+    existing = {r.competency_id: r for r in profile.requirements.all()}
+    changed = False
+    for competency_id, requirement in existing.items():
+        if competency_id not in wanted:
+            requirement.delete()
+            changed = True
+    for competency_id, item in wanted.items():
+        current = existing.get(competency_id)
+        values = (item.required_level, Decimal(item.weight), item.critical)
+        if current is None:
+            Requirement.objects.create(profile=profile, competency=item.competency, required_level=values[0],
+                                       weight=values[1], critical=values[2])
+            changed = True
+        elif (current.required_level, current.weight, current.critical) != values:
+            current.required_level, current.weight, current.critical = values
+            current.save()
+            changed = True
+    if changed:
+        _back_to_draft(profile)
+    return profile
+
+
+@transaction.atomic
+def expectations_set(*, profile: RoleProfile, behaviours: list[tuple[Competency, str]],
+                     kpis: list[dict]) -> RoleProfile:
+    """Replaces the expected behaviours and performance indicators of a profile."""
+    profile = _locked(profile)
+    for competency, _text in behaviours:
+        if competency.version_id != profile.framework_version_id:
+            raise ValidationError(f"{competency.code} is not in {profile.framework_version}.")
+    old_behaviours = list(profile.behaviours.values_list("competency_id", "text"))
+    old_kpis = list(profile.kpis.values_list("name", "comparator", "target", "unit", "how_measured"))
+    new_behaviours = [(competency.pk, text.strip()) for competency, text in behaviours]
+    new_kpis = [(k["name"], k["comparator"], Decimal(k["target"]), k.get("unit", ""), k.get("how_measured", ""))
+                for k in kpis]
+    if old_behaviours == new_behaviours and old_kpis == new_kpis:
+        return profile
+    profile.behaviours.all().delete()
+    profile.kpis.all().delete()
+    for position, (competency, text) in enumerate(behaviours):
+        ExpectedBehaviour.objects.create(profile=profile, competency=competency, text=text.strip(), position=position)
+    for position, kpi in enumerate(kpis):
+        indicator = PerformanceIndicator(profile=profile, position=position, **kpi)
+        indicator.full_clean()
+        indicator.save()
+    _back_to_draft(profile)
+    return profile
+
+
+@transaction.atomic
+def profile_approve(*, profile: RoleProfile, actor, change_note: str) -> RoleProfile:
+    profile = _locked(profile)
+    if profile.status == ProfileStatus.APPROVED:
+        raise ValidationError(f"{profile} is already approved (revision {profile.revision}).")
+    if not profile.requirements.exists():
+        raise ValidationError("A profile without requirements cannot be approved: say what the role requires first.")
+    _ensure_published(profile.framework_version)
+    if not change_note.strip():
+        raise ValidationError({"change_note": "Say what this revision changes: the note is part of the record."})
+    profile.status = ProfileStatus.APPROVED
+    profile.revision += 1
+    profile.change_note = change_note.strip()
+    profile.approved_by = actor
+    profile.approved_at = timezone.now()
+    profile.save()
+    return profile
+
+
+# --- moving a profile to a newer framework version -------------------------------------------------
+
+
+@dataclass
+class MigrationRow:
+    code: str
+    name: str
+    required_level: int
+    outcome: str  # "unchanged", "changed" or "lost"
+    details: list[str]
+    target: Competency | None
+
+
+def migration_preview(profile: RoleProfile, target: FrameworkVersion) -> list[MigrationRow]:
+    """How each requirement fares in `target`: matched by competency code, as the diff of versions is."""
+    if target.framework_id != profile.framework_version.framework_id:
+        raise ValidationError("A profile moves only to another version of its own framework.")
+    requirements = list(profile.requirements.select_related("competency").prefetch_related("competency__indicators"))
+    codes = [r.competency.code for r in requirements]
+    targets = {c.code: c for c in target.competencies.filter(code__in=codes).prefetch_related("indicators")}
+    rows = []
+    for requirement in requirements:
+        old = requirement.competency
+        new = targets.get(old.code)
+        if new is None:
+            rows.append(MigrationRow(old.code, old.name, requirement.required_level, "lost",
+                                     [f"{old.code} is not in {target}; the requirement will be removed."], None))
+            continue
+        details = []
+        if new.name != old.name:
+            details.append(f"Renamed: “{old.name}” → “{new.name}”.")
+        if new.description != old.description:
+            details.append("Description changed.")
+        old_indicators = sorted((i.level, i.text) for i in old.indicators.all())
+        new_indicators = sorted((i.level, i.text) for i in new.indicators.all())
+        if old_indicators != new_indicators:
+            levels = sorted({lvl for lvl, _ in set(old_indicators) ^ set(new_indicators)})
+            details.append("Behavioural indicators changed at level " + ", ".join(map(str, levels)) + ".")
+        rows.append(MigrationRow(old.code, new.name, requirement.required_level,
+                                 "changed" if details else "unchanged", details, new))
+    return rows
+
+
+@transaction.atomic
+def profile_migrate(*, profile: RoleProfile, target: FrameworkVersion, actor) -> RoleProfile:
+    profile = _locked(profile)
+    _ensure_published(target)
+    if target.pk == profile.framework_version_id:
+        raise ValidationError(f"{profile} is already written against {target}.")
+    rows = migration_preview(profile, target)
+    by_code = {row.code: row for row in rows}
+    for requirement in profile.requirements.select_related("competency"):
+        row = by_code[requirement.competency.code]
+        if row.target is None:
+            requirement.delete()
+        else:
+            requirement.competency = row.target
+            requirement.save()
+    for behaviour in profile.behaviours.select_related("competency"):
+        new = target.competencies.filter(code=behaviour.competency.code).first()
+        if new is None:
+            behaviour.delete()
+        else:
+            behaviour.competency = new
+            behaviour.save()
+    profile.framework_version = target
+    profile.status = ProfileStatus.DRAFT
+    profile.save()
+    return profile
+
+
+# --- people ----------------------------------------------------------------------------------------
+
+
+def manager_loop(person_pk: int | None, manager: Person | None) -> bool:
+    """Whether making `manager` the manager of person `person_pk` would close a loop."""
+    seen: set[int] = set()
+    current = manager
+    while current is not None and current.pk not in seen:
+        if person_pk is not None and current.pk == person_pk:
+            return True
+        seen.add(current.pk)
+        current = current.manager
+    return False
+
+
+@transaction.atomic
+def person_update(*, person: Person, org_unit: OrgUnit, role_profile: RoleProfile | None, manager: Person | None,
+                  start_date_in_role, active: bool) -> Person:
+    if manager is not None and manager_loop(person.pk, manager):
+        raise ValidationError({"manager": f"{manager} is managed, directly or not, by {person}: that would make a loop."})
+    person.org_unit, person.role_profile, person.manager = org_unit, role_profile, manager
+    person.start_date_in_role, person.active = start_date_in_role, active
+    person.full_clean()
+    person.save()
+    return person
+
+
+# --- people import and invitations ----------------------------------------------------------------
+
+
+def people_import_queue(*, pending_id: int) -> bool:
+    """Marks a previewed import as confirmed and queues it; False when it was confirmed already."""
+    from .models import ImportStatus, PeopleImport
+
+    with transaction.atomic():
+        claimed = PeopleImport.objects.filter(pk=pending_id, status=ImportStatus.PENDING).update(
+            status=ImportStatus.QUEUED
+        )
+        if claimed:
+            _queue_after_commit("apply_people_import", pending_id)
+    return bool(claimed)
+
+
+def _queue_after_commit(task_name: str, *args) -> None:
+    """The one place this module reaches its tasks (tasks import services, not the other way round).
+    Queued after the commit, so the worker finds what this transaction wrote."""
+    from . import tasks
+
+    transaction.on_commit(lambda: getattr(tasks, task_name).delay(*args))
+
+
+def people_import_apply(*, import_id: int) -> dict:
+    from .importers import apply_people_plan, plan_people_import, read_table
+    from .models import ImportStatus, PeopleImport
+    from competency.importers import ImportFailed
+
+    with transaction.atomic():
+        job = PeopleImport.objects.select_for_update().get(pk=import_id)
+        if job.status != ImportStatus.QUEUED:
+            return job.summary  # done, failed or running elsewhere: nothing to do
+        job.status = ImportStatus.RUNNING
+        job.save(update_fields=["status"])
+    try:
+        with transaction.atomic():
+            plan = plan_people_import(read_table(bytes(job.content), job.filename, job.encoding))
+            result = apply_people_plan(plan, actor=job.created_by)
+            summary = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
+                       "invited": len(result.invited_user_ids)}
+            PeopleImport.objects.filter(pk=job.pk).update(status=ImportStatus.DONE, summary=summary,
+                                                          finished_at=timezone.now())
+            if result.invited_user_ids:
+                _queue_after_commit("send_invitations", result.invited_user_ids)
+    except ImportFailed as failure:
+        summary = {"errors": [str(issue) for issue in failure.issues]}
+        PeopleImport.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, summary=summary,
+                                                      finished_at=timezone.now())
+    return summary
+
+
+def invitations_send(*, user_ids: list[int]) -> int:
+    """Emails each new account a link to choose a password (valid INVITATION_TIMEOUT seconds)."""
+    from django.conf import settings
+    from django.core import mail
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from accounts.models import User
+    from accounts.tokens import invitation_token_generator
+
+    messages = []
+    for user in User.objects.filter(pk__in=user_ids, is_active=True, last_login__isnull=True):
+        if user.has_usable_password():
+            continue  # already chose a password
+        path = reverse("accounts:invitation_accept",
+                       args=[urlsafe_base64_encode(force_bytes(user.pk)), invitation_token_generator.make_token(user)])
+        body = render_to_string("profiles/email/invitation.txt", {
+            "user": user, "link": settings.SITE_URL.rstrip("/") + path,
+            "days": settings.INVITATION_TIMEOUT // 86400,
+        })
+        messages.append(mail.EmailMessage("Your Proficio account", body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    if messages:
+        with mail.get_connection() as connection:
+            connection.send_messages(messages)
+    return len(messages)
