@@ -215,6 +215,8 @@ if EMAIL_HOST:
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Proficio <proficio@localhost>")
+# The address people reach Proficio at, for links in emails sent by background tasks.
+SITE_URL = env_url("SITE_URL", {"http", "https"}) or "http://127.0.0.1:8000"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Cache: Redis when configured (shared by all processes), memory otherwise.

@@ -28,6 +28,9 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "dashboard:home", "fa-house", "dashboard.view"),
     NavItem("Frameworks", "competency:framework_list", "fa-sitemap", "framework.browse"),
+    NavItem("Role profiles", "profiles:profile_list", "fa-id-card", "profile.browse"),
+    NavItem("People", "profiles:person_list", "fa-users", "person.browse"),
+    NavItem("Organisation", "profiles:orgunit_tree", "fa-building", "orgunit.browse"),
 ]
 
 

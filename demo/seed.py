@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts.models import Role, User
 from competency.starter import load_starter_framework
+from demo.profiles import ensure_role_profiles
 from profiles.models import OrgUnit, Person
 
 DEMO_PASSWORD = "proficio-demo"
@@ -195,5 +196,38 @@ def seed_demo_organisation(leaders: int = 30) -> SeedReport:
     password_hash = make_password(DEMO_PASSWORD)  # hashed once: hashing per user would take minutes
     _ensure_staff(password_hash, report)
     _ensure_leaders(leaders, password_hash, report)
-    load_starter_framework(owner=User.objects.get(email=f"quality@{DEMO_DOMAIN}"))
+    quality = User.objects.get(email=f"quality@{DEMO_DOMAIN}")
+    version, _created = load_starter_framework(owner=quality)
+    _assign_roles(leaders, ensure_role_profiles(version=version, owner=quality))
     return report
+
+
+def _role_code(index: int, leaders: int, division_of: dict[int, str]) -> str:
+    """Managing director at the top, directors below, then department managers; in Operations,
+    leaders without reports lead production teams."""
+    if index == 0:
+        return "managing-director"
+    if index <= len(DIVISIONS):
+        return {"OPS": "operations-director", "QA": "quality-manager"}.get(DIVISIONS[index - 1], "department-manager")
+    has_reports = index * SPAN_OF_CONTROL + 1 < leaders
+    if division_of.get(index) == "OPS" and not has_reports:
+        return "production-team-leader"
+    return "department-manager"
+
+
+def _assign_roles(leaders: int, profiles: dict) -> None:
+    """Gives every demo leader without a role the profile of their place in the hierarchy."""
+    division_of: dict[int, str] = {}
+    for index in range(leaders):
+        _unit_code(index, division_of)
+    without_role = dict(
+        Person.objects.filter(employee_id__in=[employee_id(i) for i in range(leaders)], role_profile__isnull=True)
+        .values_list("employee_id", "pk")
+    )
+    updates = [
+        Person(pk=without_role[employee_id(index)], role_profile=profiles[_role_code(index, leaders, division_of)])
+        for index in range(leaders)
+        if employee_id(index) in without_role
+    ]
+    if updates:
+        Person.objects.bulk_update(updates, ["role_profile"], batch_size=BATCH_SIZE)
