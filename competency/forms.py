@@ -2,27 +2,18 @@ from __future__ import annotations
 
 import re
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from accounts.forms import PlainFormMixin
 from accounts.models import Role
 
 from .importers import DELIMITERS, ENCODINGS, MOODLE_FIELDS
 from .models import Competency, CompetencyArea, Framework, ImportFormat, IsoClause, ProficiencyScale
 
 DEFAULT_SCALE_NAME = "Proficio 1-5"
-
-
-class PlainFormMixin:
-    """Crispy renders fields only; templates write the <form> tag and buttons (and the CSRF token)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
 
 
 def default_scale() -> ProficiencyScale | None:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import can, get_for_user, is_managing, permission_required, visible_statuses
+from accounts.shortcuts import apply_form_errors, invalid, refuse
 
 from . import exporters, importers, selectors, services
 from .filters import FrameworkFilter
@@ -47,27 +48,6 @@ from .models import (
 FRAMEWORKS_PER_PAGE = 50
 
 
-def _messages_of(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
-def _refuse(request: HttpRequest, error: ValidationError, to: str) -> HttpResponse:
-    messages.error(request, _messages_of(error))
-    return redirect(to)
-
-
-def _invalid(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    return render(request, template, context, status=400)
-
-
-def _apply_form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 # --- frameworks ------------------------------------------------------------------------------------
 
 
@@ -88,7 +68,7 @@ def framework_create(request: HttpRequest) -> HttpResponse:
             version = services.framework_create(**form.cleaned_data, owner=request.user)
             messages.success(request, f"{version.framework.name} created with an empty draft v1. Add its areas next.")
             return redirect("competency:version_detail", pk=version.pk)
-        return _invalid(request, "competency/framework_form.html", {"form": form})
+        return invalid(request, "competency/framework_form.html", {"form": form})
     return render(request, "competency/framework_form.html", {"form": form})
 
 
@@ -144,7 +124,7 @@ def _transition(request: HttpRequest, pk: int, service, success: str) -> HttpRes
     try:
         version = service(version=version, actor=request.user)
     except ValidationError as error:
-        return _refuse(request, error, back)
+        return refuse(request, error, back)
     messages.success(request, success.format(version))
     return redirect(back)
 
@@ -155,7 +135,7 @@ def version_revise(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         draft = services.version_revise(version=version, actor=request.user)
     except ValidationError as error:
-        return _refuse(request, error, reverse("competency:version_detail", args=[pk]))
+        return refuse(request, error, reverse("competency:version_detail", args=[pk]))
     messages.success(request, f"{draft} is a new draft copied from {version}. Its changes are shown against {version}.")
     return redirect("competency:version_detail", pk=draft.pk)
 
@@ -171,12 +151,12 @@ def version_approve(request: HttpRequest, pk: int) -> HttpResponse:
                 services.version_approve(version=version, actor=request.user, **form.cleaned_data)
             except ValidationError as error:
                 if hasattr(error, "error_dict"):
-                    _apply_form_errors(form, error)
-                    return _invalid(request, "competency/version_approve.html", context)
-                return _refuse(request, error, reverse("competency:version_detail", args=[pk]))
+                    apply_form_errors(form, error)
+                    return invalid(request, "competency/version_approve.html", context)
+                return refuse(request, error, reverse("competency:version_detail", args=[pk]))
             messages.success(request, f"{version} is approved. Publish it to put it in force.")
             return redirect("competency:version_detail", pk=pk)
-        return _invalid(request, "competency/version_approve.html", context)
+        return invalid(request, "competency/version_approve.html", context)
     return render(request, "competency/version_approve.html", context)
 
 
@@ -191,10 +171,10 @@ def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.version_publish(version=version, actor=request.user, **form.cleaned_data)
             except ValidationError as error:
-                return _refuse(request, error, reverse("competency:version_detail", args=[pk]))
+                return refuse(request, error, reverse("competency:version_detail", args=[pk]))
             messages.success(request, f"{version} is published" + (f"; {current} is retired." if current else "."))
             return redirect("competency:version_detail", pk=pk)
-        return _invalid(request, "competency/version_publish.html", context)
+        return invalid(request, "competency/version_publish.html", context)
     return render(request, "competency/version_publish.html", context)
 
 
@@ -240,11 +220,11 @@ def area_create(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 area = services.area_create(version=version, **form.cleaned_data)
             except ValidationError as error:
-                _apply_form_errors(form, error)
-                return _invalid(request, "competency/area_form.html", context)
+                apply_form_errors(form, error)
+                return invalid(request, "competency/area_form.html", context)
             messages.success(request, f"Area {area.name} added.")
             return redirect(reverse("competency:version_detail", args=[pk]) + f"#area-{area.pk}")
-        return _invalid(request, "competency/area_form.html", context)
+        return invalid(request, "competency/area_form.html", context)
     return render(request, "competency/area_form.html", context)
 
 
@@ -262,11 +242,11 @@ def area_edit(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.area_update(area=area, **{f: form.cleaned_data[f] for f in ("code", "name", "description")})
             except ValidationError as error:
-                _apply_form_errors(form, error)
-                return _invalid(request, "competency/area_form.html", context)
+                apply_form_errors(form, error)
+                return invalid(request, "competency/area_form.html", context)
             messages.success(request, f"Area {area.name} saved.")
             return redirect(reverse("competency:version_detail", args=[area.version_id]) + f"#area-{area.pk}")
-        return _invalid(request, "competency/area_form.html", context)
+        return invalid(request, "competency/area_form.html", context)
     return render(request, "competency/area_form.html", context)
 
 
@@ -278,7 +258,7 @@ def area_delete(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.area_delete(area=area)
         except ValidationError as error:
-            return _refuse(request, error, back)
+            return refuse(request, error, back)
         messages.success(request, f"Area {area.name} deleted.")
         return redirect(back)
     return render(request, "competency/confirm_delete.html", {"object": area, "kind": "area", "back": back})
@@ -315,11 +295,11 @@ def competency_create(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                     services.indicators_replace(competency=competency, indicators=form.indicators())
             except ValidationError as error:
-                _apply_form_errors(form, error)
-                return _invalid(request, "competency/competency_form.html", context)
+                apply_form_errors(form, error)
+                return invalid(request, "competency/competency_form.html", context)
             messages.success(request, f"Competency {competency.code} added.")
             return redirect(reverse("competency:version_detail", args=[area.version_id]) + f"#competency-{competency.pk}")
-        return _invalid(request, "competency/competency_form.html", context)
+        return invalid(request, "competency/competency_form.html", context)
     return render(request, "competency/competency_form.html", context)
 
 
@@ -347,11 +327,11 @@ def competency_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     clauses=data["clauses"], indicators=form.indicators(),
                 )
             except ValidationError as error:
-                _apply_form_errors(form, error)
-                return _invalid(request, "competency/competency_form.html", context)
+                apply_form_errors(form, error)
+                return invalid(request, "competency/competency_form.html", context)
             messages.success(request, f"Competency {competency.code} saved.")
             return redirect(reverse("competency:version_detail", args=[competency.version_id]) + f"#competency-{competency.pk}")
-        return _invalid(request, "competency/competency_form.html", context)
+        return invalid(request, "competency/competency_form.html", context)
     return render(request, "competency/competency_form.html", context)
 
 
@@ -363,7 +343,7 @@ def competency_delete(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.competency_delete(competency=competency)
         except ValidationError as error:
-            return _refuse(request, error, back)
+            return refuse(request, error, back)
         messages.success(request, f"Competency {competency.code} deleted.")
         return redirect(back)
     return render(request, "competency/confirm_delete.html", {"object": competency, "kind": "competency", "back": back})
@@ -408,12 +388,12 @@ def version_invite(request: HttpRequest, pk: int) -> HttpResponse:
     version = _version(request, pk, "version.manage")
     form = InviteForm(request.POST, version=version)
     if not form.is_valid():
-        return _invalid(request, "competency/version_review.html", _review_context(request, version, invite_form=form))
+        return invalid(request, "competency/version_review.html", _review_context(request, version, invite_form=form))
     try:
         invited = services.review_invite(version=version, users=form.cleaned_data["users"], actor=request.user,
                                          base_url=request.build_absolute_uri("/").rstrip("/"))
     except ValidationError as error:
-        return _refuse(request, error, reverse("competency:version_review", args=[pk]))
+        return refuse(request, error, reverse("competency:version_review", args=[pk]))
     messages.success(request, f"Invited {len(invited)} stakeholder{'s' if len(invited) != 1 else ''}; each has an email with the link.")
     return redirect("competency:version_review", pk=pk)
 
@@ -423,11 +403,11 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
     version = _version(request, pk, "version.comment")
     form = CommentForm(request.POST, version=version)
     if not form.is_valid():
-        return _invalid(request, "competency/version_review.html", _review_context(request, version, comment_form=form))
+        return invalid(request, "competency/version_review.html", _review_context(request, version, comment_form=form))
     try:
         comment = services.review_comment_add(version=version, author=request.user, **form.cleaned_data)
     except ValidationError as error:
-        return _refuse(request, error, reverse("competency:version_review", args=[pk]))
+        return refuse(request, error, reverse("competency:version_review", args=[pk]))
     messages.success(request, "Comment added. The framework's owner answers it before approval.")
     return redirect(reverse("competency:version_review", args=[pk]) + f"#comment-{comment.pk}")
 
@@ -444,7 +424,7 @@ def comment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
         services.review_comment_resolve(comment=comment, actor=request.user,
                                         accept=form.cleaned_data["decision"] == "accept", reply=form.cleaned_data["reply"])
     except ValidationError as error:
-        return _refuse(request, error, back)
+        return refuse(request, error, back)
     messages.success(request, "Reply saved.")
     return redirect(back)
 
@@ -459,7 +439,7 @@ def framework_import(request: HttpRequest) -> HttpResponse:
     context = {"form": form}
     if request.method == "POST":
         if not form.is_valid():
-            return _invalid(request, "competency/import_upload.html", context)
+            return invalid(request, "competency/import_upload.html", context)
         data = form.cleaned_data
         upload = data["file"]
         try:
@@ -468,7 +448,7 @@ def framework_import(request: HttpRequest) -> HttpResponse:
             _read_plan(data["format"], text, options)  # a file that cannot be read is refused here
         except importers.ImportFailed as failure:
             context["failure"] = failure
-            return _invalid(request, "competency/import_upload.html", context)
+            return invalid(request, "competency/import_upload.html", context)
         except NeedsMapping:
             pass  # the preview page asks for the column mapping
         pending = FrameworkImport.objects.create(
@@ -557,12 +537,12 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
         header = importers.moodle_header(pending.content, pending.options["delimiter"])
         form = MoodleMappingForm(request.POST, header=header, initial_mapping={})
         if not form.is_valid():
-            return _invalid(request, "competency/import_preview.html", _preview_context(pending, mapping_form=form))
+            return invalid(request, "competency/import_preview.html", _preview_context(pending, mapping_form=form))
         pending.options = {**pending.options, "mapping": form.mapping()}
         pending.save(update_fields=["options"])
         context = _preview_context(pending)
         if context["failure"]:
-            return _invalid(request, "competency/import_preview.html", context)
+            return invalid(request, "competency/import_preview.html", context)
         return redirect("competency:import_preview", pk=pk)
     return render(request, "competency/import_preview.html", _preview_context(pending))
 
@@ -574,7 +554,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return _already_imported(request, pending)
     context = _preview_context(pending)
     if context["plan"] is None:
-        return _invalid(request, "competency/import_preview.html", context)
+        return invalid(request, "competency/import_preview.html", context)
     form = ImportConfirmForm(
         request.POST, scale_choices=context["confirm_form"].fields["scale"].queryset,
         scale_required=context["confirm_form"].fields["scale"].required,
@@ -582,7 +562,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context["confirm_form"] = form
     if not form.is_valid():
-        return _invalid(request, "competency/import_preview.html", context)
+        return invalid(request, "competency/import_preview.html", context)
     try:
         with transaction.atomic():
             # The row lock makes a second confirm of the same upload wait, then find it already used.
@@ -596,8 +576,8 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             locked.framework = version.framework
             locked.save(update_fields=["framework"])
     except ValidationError as error:
-        _apply_form_errors(form, error)
-        return _invalid(request, "competency/import_preview.html", context)
+        apply_form_errors(form, error)
+        return invalid(request, "competency/import_preview.html", context)
     plan = context["plan"]
     messages.success(
         request,
