@@ -135,3 +135,39 @@ MATRIX += [
     Row("competency:comment_add", kwargs=obj("review"), post=expect(400, manager=404, auditor=403)),
     Row("competency:comment_resolve", kwargs=obj("comment"), post=expect(302, leader=403, manager=404, auditor=403)),
 ]
+
+ANONYMOUS_ALLOWED.add("accounts:invitation_accept")
+READERS = {"hr": 200, "quality": 200, "auditor": 200}
+
+
+def person(name: str) -> Callable[[World], dict]:
+    return lambda world: {"pk": world.people[name].pk}
+
+
+MATRIX += [
+    Row("accounts:invitation_accept", get=everyone(200), kwargs=lambda w: {"uidb64": "MQ", "token": "bad-token"}),
+    Row("profiles:orgunit_tree", get=expect(200)),
+    Row("profiles:orgunit_create", get=managers_only(200), post=managers_only(400)),
+    Row("profiles:orgunit_edit", kwargs=obj("plant"), get=managers_only(200), post=managers_only(400)),
+    Row("profiles:profile_list", get=expect(200)),
+    Row("profiles:profile_create", get=managers_only(200), post=managers_only(400)),
+    Row("profiles:profile_detail", kwargs=obj("profile_leader"), get=expect(200), label="the leader's own role"),
+    Row("profiles:profile_detail", kwargs=obj("profile_manager"), get=expect(200, leader=404), label="the manager's"),
+    Row("profiles:profile_detail", kwargs=obj("profile_colleague"), get=expect(200, leader=404, manager=404),
+        label="a stranger's role"),
+    Row("profiles:profile_edit", kwargs=obj("profile_leader"), get=managers_only(200), post=managers_only(400)),
+    Row("profiles:profile_requirements", kwargs=obj("profile_leader"), get=managers_only(200), post=managers_only(400)),
+    Row("profiles:profile_expectations", kwargs=obj("profile_leader"), get=managers_only(200), post=managers_only(400)),
+    Row("profiles:profile_approve", kwargs=obj("profile_colleague"),
+        get=expect(200, leader=404, manager=404, auditor=403), post=expect(400, leader=404, manager=404, auditor=403)),
+    Row("profiles:profile_migrate", kwargs=obj("profile_leader"), get=managers_only(200), post=managers_only(400)),
+    Row("profiles:person_list", get=expect(200, leader=403)),
+    Row("profiles:person_detail", kwargs=person("leader"), get=expect(200), label="own page, a report of manager"),
+    Row("profiles:person_detail", kwargs=person("manager"), get=expect(200, leader=404), label="the manager's page"),
+    Row("profiles:person_detail", kwargs=person("colleague"), get=expect(200, leader=404, manager=404),
+        label="a stranger's page"),
+    Row("profiles:person_edit", kwargs=person("leader"), get=managers_only(200), post=managers_only(400)),
+    Row("profiles:people_import", get=managers_only(200), post=managers_only(400)),
+    Row("profiles:people_import_preview", kwargs=obj("people_import"), get=expect(404, hr=200)),
+    Row("profiles:people_import_confirm", kwargs=obj("people_import"), post=expect(404, hr=302, auditor=403)),
+]

@@ -48,7 +48,39 @@ def build_world() -> World:
     }
     world = World(users=users, people=people, objects={"head_office": head_office, "plant": plant})
     add_frameworks(world)
+    add_profiles(world)
     return world
+
+
+def add_profiles(world: World) -> None:
+    """Each leader holds a role profile: `leader` and `manager` approved ones, `colleague` a draft.
+    Plus an uploaded people file by `hr` waiting for confirmation."""
+    from decimal import Decimal
+
+    from profiles import services
+    from profiles.models import PeopleImport
+
+    hr = world.user("hr")
+    version = world.objects["published"]
+    competency = version.competencies.get()
+    profiles = {}
+    for who in ("leader", "manager", "colleague"):
+        profile = services.profile_create(name=f"{who.title()} role", code=f"{who}-role", description="",
+                                          framework_version=version, actor=hr)
+        services.requirements_set(profile=profile, requirements=[
+            services.RequirementInput(competency, 3, Decimal(1), who == "leader")])
+        if who != "colleague":
+            services.profile_approve(profile=profile, actor=hr, change_note="First")
+        world.people[who].role_profile = profile
+        world.people[who].save()
+        profiles[who] = profile
+    job = PeopleImport.objects.create(
+        created_by=hr, filename="people.csv",
+        content=b"employee_id,first_name,last_name,email,org_unit,role_profile,manager_email\n"
+                b"N001,Nia,New,nia@example.com,PLANT,leader-role,manager@example.com\n",
+    )
+    world.objects.update(profile_leader=profiles["leader"], profile_manager=profiles["manager"],
+                         profile_colleague=profiles["colleague"], people_import=job)
 
 
 def add_frameworks(world: World) -> None:
@@ -64,8 +96,9 @@ def add_frameworks(world: World) -> None:
     services.competency_create(area=area, code="SV-01", name="Direction")
     services.version_submit_for_review(version=published, actor=hr)
     services.version_approve(version=published, actor=hr, change_note="First")
-    services.version_publish(version=published, actor=hr, effective_date=published.created_at.date())
+    published = services.version_publish(version=published, actor=hr, effective_date=published.created_at.date())
     draft = services.version_revise(version=published, actor=hr)
+    published.refresh_from_db()
     review = services.framework_create(name="Customer focus", code="customer", description="", scale=scale, owner=hr)
     review_area = services.area_create(version=review, code="CF", name="Customers")
     review_competency = services.competency_create(area=review_area, code="CF-01", name="Listening")

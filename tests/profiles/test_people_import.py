@@ -1,0 +1,252 @@
+"""People import: creates and updates by employee id, all or nothing, line-numbered errors, idempotent."""
+
+from __future__ import annotations
+
+import html
+import io
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.models import User
+from profiles.importers import apply_people_plan, plan_people_import, read_table
+from profiles.models import ImportStatus, PeopleImport, Person
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "employee_id,first_name,last_name,email,org_unit,role_profile,manager_email\n"
+GOOD = HEADER + (
+    "E1,Maria,Jensen,maria@example.com,HQ,team-leader,\n"
+    "E2,Jonas,Okafor,jonas@example.com,OPS,Team Leader,maria@example.com\n"
+    "E3,Amara,Laurent,amara@example.com,OPS,,jonas@example.com\n"
+)
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def upload(client, content: str | bytes, name: str = "people.csv", encoding: str = "utf-8"):
+    data = content.encode() if isinstance(content, str) else content
+    return client.post("/people/import/", {"file": SimpleUploadedFile(name, data), "encoding": encoding})
+
+
+def run_import(content: str, actor):
+    plan = plan_people_import(read_table(content.encode(), "people.csv"))
+    return plan, apply_people_plan(plan, actor=actor)
+
+
+@pytest.fixture
+def signed_in(client, hr):
+    client.force_login(hr)
+    return client
+
+
+def test_it_creates_people_accounts_and_managers(units, profile, hr):
+    plan, result = run_import(GOOD, hr)
+    assert (result.created, result.updated, result.unchanged) == (3, 0, 0)
+    jonas = Person.objects.select_related("user", "manager__user", "role_profile").get(employee_id="E2")
+    assert jonas.user.email == "jonas@example.com" and jonas.user.first_name == "Jonas"
+    assert jonas.manager.user.email == "maria@example.com"
+    assert jonas.role_profile == profile and jonas.org_unit == units["OPS"]
+    assert not jonas.user.has_usable_password()
+    assert Person.objects.get(employee_id="E3").role_profile is None
+    assert len(result.invited_user_ids) == 3
+
+
+def test_importing_the_same_file_again_reports_and_makes_no_change(units, profile, hr):
+    run_import(GOOD, hr)
+    before = list(Person.objects.order_by("pk").values())
+    history = Person.history.count()
+    plan, result = run_import(GOOD, hr)
+    assert (len(plan.creates), len(plan.updates), plan.unchanged) == (0, 0, 3)
+    assert (result.created, result.updated) == (0, 0)
+    assert list(Person.objects.order_by("pk").values()) == before
+    assert Person.history.count() == history  # not even a history record
+
+
+def test_a_changed_row_updates_only_what_changed(units, profile, hr):
+    run_import(GOOD, hr)
+    changed = GOOD.replace("E3,Amara,Laurent,amara@example.com,OPS,,jonas@example.com",
+                           "E3,Amara,Laurent-Novak,amara@example.com,HQ,team-leader,maria@example.com")
+    plan, _ = run_import(changed, hr)
+    assert [(c.row.employee_id, c.changed) for c in plan.updates] == [
+        ("E3", ["last name", "org unit", "role profile", "manager"])]
+    amara = Person.objects.select_related("user", "manager__user").get(employee_id="E3")
+    assert amara.user.last_name == "Laurent-Novak" and amara.manager.employee_id == "E1"
+
+
+def test_a_missing_row_never_deactivates_but_an_explicit_no_does(units, profile, hr):
+    run_import(GOOD, hr)
+    run_import(HEADER + "E1,Maria,Jensen,maria@example.com,HQ,team-leader,\n", hr)
+    assert Person.objects.filter(active=True).count() == 3
+    plan, _ = run_import(HEADER.rstrip("\n") + ",active\n" + "E3,Amara,Laurent,amara@example.com,OPS,,jonas@example.com,no\n", hr)
+    assert [c.changed for c in plan.updates] == [["active"]]
+    assert not Person.objects.get(employee_id="E3").active
+
+
+def test_the_new_accounts_get_an_invitation_that_lets_them_choose_a_password(signed_in, client, units, profile,
+                                                                           django_capture_on_commit_callbacks):
+    upload(signed_in, GOOD)
+    job = PeopleImport.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(f"/people/imports/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE and job.summary == {"created": 3, "updated": 0, "unchanged": 0, "invited": 3}
+    assert sorted(m.to[0] for m in mail.outbox) == ["amara@example.com", "jonas@example.com", "maria@example.com"]
+    body = next(m.body for m in mail.outbox if m.to == ["maria@example.com"])
+    assert "within 7 days" in body
+    link = next(line for line in body.splitlines() if "/accounts/invitation/" in line)
+    client.logout()
+    page = client.get(link.split("://", 1)[1].split("/", 1)[1].join(["/", ""]), follow=True)
+    assert "Welcome to Proficio" in page.content.decode()
+    client.post(page.redirect_chain[-1][0], {"new_password1": "my own long passphrase",
+                                             "new_password2": "my own long passphrase"})
+    assert User.objects.get(email="maria@example.com").check_password("my own long passphrase")
+
+
+def test_an_invitation_link_expires_after_a_week(units, profile, hr, settings):
+    from datetime import datetime
+
+    from accounts.tokens import InvitationTokenGenerator
+
+    run_import(GOOD, hr)
+    user = User.objects.get(email="maria@example.com")
+
+    class At(InvitationTokenGenerator):
+        def __init__(self, moment):
+            super().__init__()
+            self.moment = moment
+
+        def _now(self):
+            return self.moment
+
+    now = datetime.now()
+    checker = InvitationTokenGenerator()
+    assert checker.check_token(user, At(now - timedelta(days=6)).make_token(user))
+    assert not checker.check_token(user, At(now - timedelta(days=8)).make_token(user))
+    from django.contrib.auth.tokens import default_token_generator
+
+    assert not default_token_generator.check_token(user, checker.make_token(user))  # not a reset link
+
+
+def test_confirming_twice_imports_once(signed_in, units, profile, django_capture_on_commit_callbacks):
+    upload(signed_in, GOOD)
+    job = PeopleImport.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(f"/people/imports/{job.pk}/confirm/")
+        again = signed_in.post(f"/people/imports/{job.pk}/confirm/", follow=True)
+    assert "already confirmed" in text(again)
+    assert Person.objects.count() == 3
+
+
+def test_the_preview_lists_creates_and_updates_before_anything_is_saved(signed_in, units, profile, hr):
+    run_import(HEADER + "E1,Maria,Jensen,maria@example.com,HQ,team-leader,\n", hr)
+    response = upload(signed_in, GOOD.replace("Maria,Jensen", "Maria,Jensen-Berg"))
+    preview = signed_in.get(response.url)
+    page = text(preview)
+    assert 'data-testid="count-create">2<' in page and 'data-testid="count-update">1<' in page
+    assert "last name" in page
+    assert Person.objects.count() == 1
+
+
+def test_an_xlsx_file_imports_like_a_csv(units, profile, hr):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for line in GOOD.strip().splitlines():
+        sheet.append([int(c) if c.isdigit() else c for c in line.split(",")])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    plan = plan_people_import(read_table(buffer.getvalue(), "people.xlsx"))
+    assert len(plan.creates) == 3
+
+
+BAD_FILES = [
+    pytest.param("", "The submitted file is empty.", id="empty file"),
+    pytest.param(HEADER, "The file has a header but no people.", id="header only"),
+    pytest.param("employee_id,email\nE1,a@example.com\n", "Line 1: the header lacks first_name, last_name, org_unit",
+                 id="missing columns"),
+    pytest.param(HEADER + "E1,Maria,Jensen,maria@example.com,NOPE,,\n",
+                 "Line 2, column “org_unit”: there is no org unit with the code NOPE.", id="unknown org unit"),
+    pytest.param(HEADER + "E1,Maria,Jensen,maria@example.com,HQ,astronaut,\n",
+                 "Line 2, column “role_profile”: there is no role profile called astronaut.", id="unknown role"),
+    pytest.param(HEADER + "E1,Maria,Jensen,maria@example.com,HQ,,boss@example.com\n",
+                 "Line 2, column “manager_email”: the manager boss@example.com is neither in the file nor a person in Proficio.",
+                 id="unknown manager"),
+    pytest.param(HEADER + "E1,Maria,Jensen,maria@example.com,HQ,,jonas@example.com\n"
+                          "E2,Jonas,Okafor,jonas@example.com,HQ,,maria@example.com\n",
+                 "Line 2, column “manager_email”: these managers manage each other in a loop: E1 → E2 → E1.",
+                 id="manager cycle"),
+    pytest.param(HEADER + "E1,Maria,Jensen,maria@example.com,HQ,,maria@example.com\n",
+                 "Line 2, column “manager_email”: a person cannot be their own manager.", id="own manager"),
+    pytest.param(HEADER + "E1,Maria,Jensen,maria@example.com,HQ,,\nE2,Marie,Jensen,MARIA@example.com,HQ,,\n",
+                 "Line 3, column “email”: the email maria@example.com is also on line 2.", id="duplicate email"),
+    pytest.param(HEADER + "E1,Maria,Jensen,maria@example.com,HQ,,\nE1,Jonas,Okafor,jonas@example.com,HQ,,\n",
+                 "Line 3, column “employee_id”: the employee id E1 is also on line 2.", id="duplicate id"),
+    pytest.param(HEADER + "E1,Maria,Jensen,maria.example.com,HQ,,\n",
+                 "Line 2, column “email”: maria.example.com is not a valid email address.", id="bad email"),
+    pytest.param(HEADER + "E1,,Jensen,maria@example.com,HQ,,\n", "Line 2, column “first_name”: the first name is empty.",
+                 id="empty name"),
+    pytest.param((HEADER + "E1,Zoë,Müller,zoe@example.com,HQ,,\n").encode("cp1252"),
+                 "Line 2: byte 0xEB is not valid UTF-8", id="wrong encoding"),
+]
+
+
+@pytest.mark.parametrize("content, message", BAD_FILES)
+def test_a_bad_file_names_the_line_and_changes_nothing(signed_in, units, profile, content, message):
+    users = User.objects.count()
+    response = upload(signed_in, content)
+    assert response.status_code == 400
+    assert message in text(response)
+    assert Person.objects.count() == 0 and User.objects.count() == users
+    assert not PeopleImport.objects.exists()
+
+
+def test_a_loop_through_people_already_in_proficio_is_refused(signed_in, units, profile, hr):
+    run_import(GOOD, hr)  # Maria manages Jonas, who manages Amara
+    response = upload(signed_in, HEADER + "E1,Maria,Jensen,maria@example.com,HQ,,amara@example.com\n")
+    assert response.status_code == 400
+    assert "manage each other in a loop: E1 → E3 → E2 → E1" in text(response)
+    assert Person.objects.get(employee_id="E1").manager is None
+
+
+def test_an_email_that_belongs_to_another_employee_is_refused(signed_in, units, profile):
+    PersonFactory(employee_id="X9", user__email="maria@example.com")
+    response = upload(signed_in, HEADER + "E1,Maria,Jensen,maria@example.com,HQ,,\n")
+    assert "maria@example.com already belongs to employee X9" in text(response)
+
+
+def test_the_file_is_checked_again_at_confirmation(signed_in, units, profile, django_capture_on_commit_callbacks):
+    upload(signed_in, GOOD)
+    job = PeopleImport.objects.get()
+    units["OPS"].code = "OPERATIONS"
+    units["OPS"].save()
+    page = text(signed_in.get(f"/people/imports/{job.pk}/"))
+    assert "there is no org unit with the code OPS" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(f"/people/imports/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED and Person.objects.count() == 0
+
+
+@pytest.mark.services
+def test_a_confirmed_import_runs_on_the_celery_worker(client, celery_worker, units, profile, hr):
+    import time
+
+    client.force_login(hr)
+    upload(client, GOOD)
+    job = PeopleImport.objects.get()
+    client.post(f"/people/imports/{job.pk}/confirm/")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.status in {ImportStatus.DONE, ImportStatus.FAILED}:
+            break
+        time.sleep(0.2)
+    assert job.status == ImportStatus.DONE, job.summary
+    assert Person.objects.count() == 3
