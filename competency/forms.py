@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.forms import PlainFormMixin
 from accounts.models import Role
 
-from .importers import DELIMITERS, ENCODINGS, MOODLE_FIELDS
+from .importers import DELIMITERS, ENCODINGS, MOODLE_FIELDS, split_indicators
 from .models import Competency, CompetencyArea, Framework, ImportFormat, IsoClause, ProficiencyScale
 
 DEFAULT_SCALE_NAME = "Proficio 1-5"
@@ -32,13 +32,12 @@ class FrameworkCreateForm(PlainFormMixin, forms.ModelForm):
         self.fields["description"].widget.attrs["rows"] = 3
 
 
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
-
-
 def _clean_code(value: str) -> str:
+    """Codes are short, on one line, without commas (Moodle separates related codes with them).
+    Imported codes such as Moodle's "child #1" stay valid, so that an imported competency can be saved."""
     value = value.strip()
-    if not CODE_PATTERN.match(value):
-        raise forms.ValidationError("Use letters, digits and . _ - : / only, starting with a letter or digit (e.g. SV-01).")
+    if not value or any(char in value for char in ",\n\r\t"):
+        raise forms.ValidationError("Use a short code on one line without commas, e.g. SV-01.")
     return value
 
 
@@ -99,10 +98,7 @@ class CompetencyForm(PlainFormMixin, forms.Form):
         return [found[n] for n in dict.fromkeys(numbers)]
 
     def indicators(self) -> dict[int, list[str]]:
-        return {
-            level.value: [line.strip() for line in self.cleaned_data[f"level_{level.value}"].splitlines() if line.strip()]
-            for level in self.levels
-        }
+        return {level.value: split_indicators(self.cleaned_data[f"level_{level.value}"]) for level in self.levels}
 
 
 def _self_and_descendants(competency: Competency) -> set[int]:

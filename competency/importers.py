@@ -142,7 +142,9 @@ def decode(raw: bytes, encoding: str = "utf-8") -> str:
         raise ImportFailed([ImportIssue("The file is empty.")])
     if encoding not in ENCODINGS:
         raise ImportFailed([ImportIssue(f"Unknown encoding {encoding!r}.")])
-    if encoding != "utf-16" and b"\x00" in raw[:4096]:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"  # the byte-order mark says so, whatever was chosen
+    if encoding != "utf-16" and b"\x00" in raw:
         raise ImportFailed([ImportIssue("This is not a text file (it contains NUL bytes). Export it as CSV or JSON.")])
     try:
         text = raw.decode("utf-8-sig" if encoding == "utf-8" else encoding)
@@ -157,7 +159,18 @@ def decode(raw: bytes, encoding: str = "utf-8") -> str:
         ) from None
     if not text.strip():
         raise ImportFailed([ImportIssue("The file is empty.")])
+    if "\x00" in text:
+        raise ImportFailed([ImportIssue("This is not a text file (it contains NUL characters).")])
     return text
+
+
+def separator_hint(text: str, delimiter: str) -> str:
+    """A hint when the header looks split by another separator than the one chosen."""
+    header = text.split("\n", 1)[0]
+    for candidate, name in DELIMITERS.items():
+        if candidate != delimiter and header.count(candidate) > header.count(delimiter):
+            return f" The header seems to be separated by {name.lower()}s: choose that separator."
+    return ""
 
 
 def _csv_rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
@@ -194,6 +207,8 @@ def check_tree(nodes: list[NodeSpec], issues: list[ImportIssue], code_column: st
         seen[node.code] = node
         if not node.name.strip():
             issues.append(ImportIssue("the name is empty.", node.line, "name"))
+        elif len(node.name) > NAME_LENGTH:
+            issues.append(ImportIssue(f"the name is longer than {NAME_LENGTH} characters.", node.line, "name"))
     for node in nodes:
         if node.parent_code is not None and node.parent_code not in seen:
             issues.append(ImportIssue(
@@ -252,7 +267,7 @@ def read_proficio_csv(text: str, *, scale: ProficiencyScale, delimiter: str = ",
     if missing:
         raise ImportFailed([ImportIssue(
             f"the header lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}. "
-            f"Proficio CSV needs {', '.join(PROFICIO_REQUIRED)}.", header_line,
+            f"Proficio CSV needs {', '.join(PROFICIO_REQUIRED)}." + separator_hint(text, delimiter), header_line,
         )])
     levels = {level.value for level in scale.levels.all()}
     level_columns: dict[int, int] = {}
@@ -319,7 +334,11 @@ def read_proficio_csv(text: str, *, scale: ProficiencyScale, delimiter: str = ",
         by_code = {node.code: node for node in nodes}
         for node in nodes:
             parent = by_code.get(node.parent_code) if node.parent_code else None
-            if parent is not None and parent.parent_code is not None and parent.area != node.area:
+            if parent is not None and parent.parent_code is None and node.area is not None and parent.code != node.area:
+                issues.append(ImportIssue(
+                    f"the parent {parent.code} is another area; the row belongs to {node.area}.", node.line, "parent_code"
+                ))
+            elif parent is not None and parent.parent_code is not None and parent.area != node.area:
                 issues.append(ImportIssue(
                     f"the parent {parent.code} is in area {parent.area}, not {node.area}.", node.line, "parent_code"
                 ))
@@ -425,8 +444,9 @@ def read_moodle_csv(text: str, *, delimiter: str = ",", mapping: dict[str, int] 
     unmapped = [labels[key] for key in MOODLE_REQUIRED if not 0 <= mapping.get(key, -1) < len(header)]
     if unmapped:
         raise ImportFailed([ImportIssue(
-            f"the file has {len(header)} columns and none is mapped to {', '.join(unmapped)}. "
-            "Map the columns below (older Moodle exports have 12 columns in another order).", header_line,
+            f"the file has {len(header)} column{'s' if len(header) != 1 else ''} and none is mapped to "
+            f"{', '.join(unmapped)}. Map the columns below (older Moodle exports have 12 columns in another order)."
+            + separator_hint(text, delimiter), header_line,
         )])
     issues: list[ImportIssue] = []
 
@@ -472,6 +492,11 @@ def read_moodle_csv(text: str, *, delimiter: str = ",", mapping: dict[str, int] 
     scale_values = [item.strip() for item in value(cells, "scalevalues").split(",") if item.strip()]
     if not scale_values:
         raise ImportFailed([ImportIssue("the framework row has no scale values.", line, labels["scalevalues"])])
+    repeated = [name for name, count in Counter(scale_values).items() if count > 1]
+    if repeated:
+        raise ImportFailed([ImportIssue(
+            f"the scale names the level “{repeated[0]}” twice; each level needs its own name.", line, labels["scalevalues"]
+        )])
     framework_name = value(cells, "shortname").strip() or value(cells, "idnumber").strip()
     taxonomy = _moodle_taxonomy(value(cells, "taxonomy"))
     warnings = []
@@ -579,7 +604,8 @@ def read_case_json(text: str) -> ImportPlan:
             line=None,
             description="" if statement.strip() == name else statement,
             uuid=identifier.lower() if UUID_PATTERN.match(identifier) else None,
-            clauses=[str(c) for c in ours.get("isoClauses", []) if isinstance(c, str | int)],
+            clauses=[str(c) for c in ours.get("isoClauses", []) if isinstance(c, str)]
+            if isinstance(ours.get("isoClauses"), list) else [],
             extra={"case": {k: item[k] for k in CASE_KEPT if k in item} | {"identifier": identifier}},
             order=float(index),
         )
@@ -601,7 +627,8 @@ def read_case_json(text: str) -> ImportPlan:
         destination = _link_identifier(association.get("destinationNodeURI"))
         if kind == "isChildOf" and origin in nodes_by_id:
             sequence = association.get("sequenceNumber")
-            order = float(sequence) if isinstance(sequence, int | float) else float("inf")
+            order = float(min(max(sequence, -1e15), 1e15)) if isinstance(sequence, int) and not isinstance(sequence, bool) \
+                else float("inf")
             parents[origin].append((order, index, destination or ""))
         elif kind == "isRelatedTo" and origin in nodes_by_id and destination in nodes_by_id:
             related.append((origin, destination))
@@ -638,20 +665,36 @@ def read_case_json(text: str) -> ImportPlan:
     if not nodes:
         raise ImportFailed([ImportIssue("The package has no CFItems.")])
     ours = document.get("extensions", {}).get("proficio", {}) if isinstance(document.get("extensions"), dict) else {}
-    scale = ours.get("scale") if isinstance(ours, dict) else None
+    scale = _case_scale(ours.get("scale") if isinstance(ours, dict) else None, warnings)
     return ImportPlan(
         source="case",
         name=_fit_name(title)[:200],
         code=_framework_code(title, "case-framework"),
         description=document.get("description") if isinstance(document.get("description"), str) else "",
         nodes=nodes,
-        scale=ScaleSpec(scale["name"], list(scale["levels"]), int(scale["proficient"]))
-        if isinstance(scale, dict) and {"name", "levels", "proficient"} <= scale.keys() else None,
+        scale=scale,
         framework_extra={"case": {k: document[k] for k in ("identifier", "creator", "publisher", "version",
                                                             "adoptionStatus", "language", "frameworkType")
                                   if k in document}},
         warnings=warnings,
     )
+
+
+def _case_scale(raw, warnings: list[str]) -> ScaleSpec | None:
+    """The scale Proficio writes into its own CASE exports; anything malformed is ignored with a warning."""
+    if raw is None:
+        return None
+    levels = raw.get("levels") if isinstance(raw, dict) else None
+    proficient = raw.get("proficient") if isinstance(raw, dict) else None
+    name = raw.get("name") if isinstance(raw, dict) else None
+    if (
+        isinstance(name, str) and name.strip() and isinstance(levels, list) and levels
+        and all(isinstance(level, str) and level.strip() for level in levels)
+        and len(set(levels)) == len(levels) and isinstance(proficient, int) and 1 <= proficient <= len(levels)
+    ):
+        return ScaleSpec(name.strip()[:120], [level.strip()[:80] for level in levels], proficient)
+    warnings.append("The package's Proficio scale description is not usable; choose the scale below.")
+    return None
 
 
 def _indicators_from_rubrics(rubrics, nodes_by_id: dict[str, NodeSpec]) -> None:
@@ -667,8 +710,10 @@ def _indicators_from_rubrics(rubrics, nodes_by_id: dict[str, NodeSpec]) -> None:
             if node is None:
                 continue
             for level in criterion.get("CFRubricCriterionLevels") or []:
-                if isinstance(level, dict) and isinstance(level.get("score"), int | float) and level.get("description"):
-                    node.indicators[int(level["score"])] = split_indicators(str(level["description"]))
+                score = level.get("score") if isinstance(level, dict) else None
+                if isinstance(score, int | float) and score == score and float(score).is_integer() and 1 <= score <= 100 \
+                        and isinstance(level.get("description"), str):
+                    node.indicators[int(score)] = split_indicators(level["description"])
 
 
 # --- writing a plan ---------------------------------------------------------------------------------
@@ -692,7 +737,7 @@ def _create_scale(spec: ScaleSpec) -> ProficiencyScale:
         name, suffix = f"{spec.name} ({suffix})", suffix + 1
     scale = ProficiencyScale.objects.create(name=name, proficient_value=spec.proficient_value)
     ProficiencyLevel.objects.bulk_create(
-        ProficiencyLevel(scale=scale, value=value, name=level_name)
+        ProficiencyLevel(scale=scale, value=value, name=level_name[:80])
         for value, level_name in enumerate(spec.level_names, start=1)
     )
     return scale

@@ -344,8 +344,8 @@ class CommentStatus(models.TextChoices):
 class ReviewComment(models.Model):
     version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="comments")
     competency = models.ForeignKey(
-        Competency, null=True, blank=True, on_delete=models.CASCADE, related_name="review_comments",
-        help_text="Empty for a comment on the version as a whole.",
+        Competency, null=True, blank=True, on_delete=models.PROTECT, related_name="review_comments",
+        help_text="Empty for a comment on the version as a whole. A competency with comments cannot be deleted.",
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField()

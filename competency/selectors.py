@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from accounts.permissions import visible_frameworks
+from accounts.permissions import is_managing, visible_frameworks, visible_statuses
 
 from .models import (
     BehaviouralIndicator,
@@ -23,8 +23,10 @@ from .models import (
 
 
 def frameworks_for_list(user) -> QuerySet[Framework]:
-    """Frameworks the user may see, each with its latest version and its published version."""
+    """Frameworks the user may see, each with the latest version the user may see and the published one."""
     latest = FrameworkVersion.objects.filter(framework=OuterRef("pk")).order_by("-number")
+    if not is_managing(user):
+        latest = latest.filter(Q(status__in=visible_statuses(user)) | Q(invitations__user=user))
     published = FrameworkVersion.objects.filter(framework=OuterRef("pk"), status=VersionStatus.PUBLISHED)
     return (
         visible_frameworks(user, Framework.objects.all())
@@ -38,6 +40,7 @@ def frameworks_for_list(user) -> QuerySet[Framework]:
             published_effective=Subquery(published.values("effective_date")[:1]),
             competency_count=Subquery(
                 Competency.objects.filter(version=OuterRef("latest_pk"))
+                .order_by()
                 .values("version")
                 .annotate(n=Count("pk"))
                 .values("n")[:1]
@@ -70,6 +73,7 @@ class CompetencyNode:
     indicators: dict[int, list[str]]
     clauses: list[IsoClause]
     comments: list[ReviewComment] = field(default_factory=list)
+    related: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -89,6 +93,10 @@ class VersionTree:
     def codes(self) -> dict[str, CompetencyNode]:
         return {node.competency.code: node for area in self.areas for node in area.nodes}
 
+    def by_uuid(self) -> dict:
+        """Competencies by their UUID, which a revision keeps even when the code changes."""
+        return {node.competency.uuid: node for area in self.areas for node in area.nodes}
+
 
 def version_tree(version: FrameworkVersion, *, with_comments: bool = False) -> VersionTree:
     """The whole tree of a version, depth-first, in display order.
@@ -102,6 +110,12 @@ def version_tree(version: FrameworkVersion, *, with_comments: bool = False) -> V
             Prefetch("clauses", queryset=IsoClause.objects.order_by("sort_key"))
         )
     )
+    code_of = {competency.pk: competency.code for competency in competencies}
+    related: dict[int, list[str]] = defaultdict(list)
+    for source, target in Competency.related.through.objects.filter(from_competency__version=version).values_list(
+        "from_competency_id", "to_competency_id"
+    ):
+        related[source].append(code_of[target])
     indicators: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
     for competency_id, level, text in (
         BehaviouralIndicator.objects.filter(competency__version=version)
@@ -127,6 +141,7 @@ def version_tree(version: FrameworkVersion, *, with_comments: bool = False) -> V
                     indicators={level.value: indicators[competency.pk].get(level.value, []) for level in levels},
                     clauses=list(competency.clauses.all()),
                     comments=comments_by_competency.get(competency.pk, []),
+                    related=sorted(related[competency.pk]),
                 )
             )
             walk(area_id, competency.pk, depth + 1, out)
@@ -188,35 +203,49 @@ class VersionDiff:
 def _describe(node: CompetencyNode, parents: dict[int, str]) -> dict[str, str]:
     competency = node.competency
     return {
+        "Code": competency.code,
         "Name": competency.name,
         "Description": competency.description,
         "Parent": parents.get(competency.parent_id, "—"),
         "ISO clauses": ", ".join(c.number for c in node.clauses) or "—",
+        "Related": ", ".join(node.related) or "—",
+        "Order": str(competency.position),
     }
 
 
 def version_diff(old: FrameworkVersion, new: FrameworkVersion) -> VersionDiff:
-    """Added, removed and changed areas, competencies and indicators, matched by code."""
+    """Added, removed and changed areas, competencies and indicators.
+
+    Matched by UUID, which a revision keeps, so a new code shows as a change, not as one competency
+    removed and another added; versions imported separately match by code instead.
+    """
     old_tree, new_tree = version_tree(old), version_tree(new)
     area_diffs: list[CompetencyDiff] = []
-    old_areas = {a.area.code: a.area for a in old_tree.areas}
-    new_areas = {a.area.code: a.area for a in new_tree.areas}
-    for code in sorted(old_areas.keys() | new_areas.keys()):
-        before, after = old_areas.get(code), new_areas.get(code)
+    shared = {a.area.uuid for a in old_tree.areas} & {a.area.uuid for a in new_tree.areas}
+    area_key = (lambda area: area.uuid) if shared else (lambda area: area.code)
+    old_areas = {area_key(a.area): a.area for a in old_tree.areas}
+    new_areas = {area_key(a.area): a.area for a in new_tree.areas}
+    for key in list(new_areas) + [k for k in old_areas if k not in new_areas]:
+        before, after = old_areas.get(key), new_areas.get(key)
         if before is None:
-            area_diffs.append(CompetencyDiff(code, after.name, "added", after.name))
+            area_diffs.append(CompetencyDiff(after.code, after.name, "added", after.name))
         elif after is None:
-            area_diffs.append(CompetencyDiff(code, before.name, "removed", before.name))
+            area_diffs.append(CompetencyDiff(before.code, before.name, "removed", before.name))
         else:
             changes = [
-                FieldChange(label, getattr(before, attr), getattr(after, attr))
-                for label, attr in (("Name", "name"), ("Description", "description"))
+                FieldChange(label, str(getattr(before, attr)), str(getattr(after, attr)))
+                for label, attr in (("Code", "code"), ("Name", "name"), ("Description", "description"),
+                                    ("Order", "position"))
                 if getattr(before, attr) != getattr(after, attr)
             ]
             if changes:
-                area_diffs.append(CompetencyDiff(code, after.name, "changed", after.name, changes))
+                area_diffs.append(CompetencyDiff(after.code, after.name, "changed", after.name, changes))
 
-    old_nodes, new_nodes = old_tree.codes(), new_tree.codes()
+    old_uuids, new_uuids = old_tree.by_uuid(), new_tree.by_uuid()
+    if old_uuids.keys() & new_uuids.keys():
+        old_nodes, new_nodes = old_uuids, new_uuids
+    else:
+        old_nodes, new_nodes = old_tree.codes(), new_tree.codes()
     old_parents = {n.competency.pk: n.competency.code for n in old_nodes.values()}
     new_parents = {n.competency.pk: n.competency.code for n in new_nodes.values()}
     old_area_codes = {a.area.pk: a.area.code for a in old_tree.areas}
@@ -225,12 +254,12 @@ def version_diff(old: FrameworkVersion, new: FrameworkVersion) -> VersionDiff:
     for code in list(new_nodes) + [c for c in old_nodes if c not in new_nodes]:
         before, after = old_nodes.get(code), new_nodes.get(code)
         if before is None:
-            diffs.append(CompetencyDiff(code, after.competency.name, "added", new_area_codes[after.competency.area_id]))
+            diffs.append(CompetencyDiff(after.competency.code, after.competency.name, "added",
+                                        new_area_codes[after.competency.area_id]))
             continue
         if after is None:
-            diffs.append(
-                CompetencyDiff(code, before.competency.name, "removed", old_area_codes[before.competency.area_id])
-            )
+            diffs.append(CompetencyDiff(before.competency.code, before.competency.name, "removed",
+                                        old_area_codes[before.competency.area_id]))
             continue
         old_fields, new_fields = _describe(before, old_parents), _describe(after, new_parents)
         old_fields["Area"] = old_area_codes[before.competency.area_id]
@@ -243,8 +272,7 @@ def version_diff(old: FrameworkVersion, new: FrameworkVersion) -> VersionDiff:
             added += [(level, text) for text in new_texts if text not in old_texts]
             removed += [(level, text) for text in old_texts if text not in new_texts]
         if changes or added or removed:
-            diffs.append(
-                CompetencyDiff(code, after.competency.name, "changed", new_fields["Area"], changes, added, removed)
-            )
+            diffs.append(CompetencyDiff(after.competency.code, after.competency.name, "changed", new_fields["Area"],
+                                        changes, added, removed))
     return VersionDiff(old=old, new=new, areas=area_diffs, competencies=diffs)
 

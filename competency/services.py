@@ -258,7 +258,7 @@ def area_update(*, area: CompetencyArea, code: str, name: str, description: str)
 def area_delete(*, area: CompetencyArea) -> None:
     _ensure_editable(_locked(area.version))
     if area.competencies.exists():
-        raise ValidationError(f"{area.name} still has competencies; move or delete them first.")
+        raise ValidationError(f"{area.name} still has competencies; delete them first.")
     area.delete()
 
 
@@ -302,7 +302,11 @@ def competency_update(
 def competency_delete(*, competency: Competency) -> None:
     _ensure_editable(_locked(competency.version))
     if competency.children.exists():
-        raise ValidationError(f"{competency.code} has competencies below it; delete or move them first.")
+        raise ValidationError(f"{competency.code} has competencies below it; delete them first.")
+    if competency.review_comments.exists():
+        raise ValidationError(
+            f"{competency.code} has stakeholder comments, which are part of the review record; it cannot be deleted."
+        )
     competency.delete()
 
 

@@ -10,11 +10,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import Role
 from accounts.permissions import can, get_for_user, is_managing, permission_required, visible_statuses
 from accounts.shortcuts import apply_form_errors, invalid, refuse
 
@@ -53,7 +55,7 @@ FRAMEWORKS_PER_PAGE = 50
 
 @permission_required("framework.browse")
 def framework_list(request: HttpRequest) -> HttpResponse:
-    filterset = FrameworkFilter(request.GET, queryset=selectors.frameworks_for_list(request.user))
+    filterset = FrameworkFilter(request.GET, queryset=selectors.frameworks_for_list(request.user), request=request)
     page = Paginator(filterset.qs, FRAMEWORKS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "competency/framework_list.html", {
         "filter": filterset, "page": page, "can_create": can(request.user, "framework.create"),
@@ -362,7 +364,8 @@ def competency_move(request: HttpRequest, pk: int, direction: str) -> HttpRespon
 def version_review(request: HttpRequest, pk: int) -> HttpResponse:
     version = _version(request, pk)
     user = request.user
-    if not (can(user, "version.manage", version) or version.invitations.filter(user=user).exists()):
+    if not (can(user, "version.manage", version) or version.invitations.filter(user=user).exists()
+            or user.role == Role.AUDITOR):
         raise PermissionDenied("The review page is for the framework's owners and invited stakeholders.")
     return render(request, "competency/version_review.html", _review_context(request, version))
 
@@ -507,8 +510,8 @@ def _preview_context(pending: FrameworkImport, *, confirm_form=None, mapping_for
     if plan.scale is None:
         choices, required, empty = ProficiencyScale.objects.all(), True, None
     else:
-        choices = ProficiencyScale.objects.filter(
-            pk__in=[s.pk for s in ProficiencyScale.objects.all() if s.levels.count() == len(plan.scale.level_names)]
+        choices = ProficiencyScale.objects.annotate(level_count=Count("levels")).filter(
+            level_count=len(plan.scale.level_names)
         )
         required = False
         empty = (f"Use the matching scale “{matched.name}”" if matched
@@ -581,7 +584,8 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     plan = context["plan"]
     messages.success(
         request,
-        f"Imported {len(plan.areas)} areas and {len(plan.competencies)} competencies into {version}, a draft.",
+        f"Imported {len(plan.areas)} area{'s' if len(plan.areas) != 1 else ''} and {len(plan.competencies)} "
+        f"competenc{'ies' if len(plan.competencies) != 1 else 'y'} into {version}, a draft.",
     )
     return redirect("competency:version_detail", pk=version.pk)
 

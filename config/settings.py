@@ -91,6 +91,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "accounts.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -140,8 +141,9 @@ if DATABASES["default"]["ENGINE"] not in {
 }:
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://) or SQLite (sqlite://).")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Busy SQLite files wait rather than fail with "database is locked" when tasks run in-process.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Busy SQLite files wait rather than fail with "database is locked": writers take the lock when
+    # their transaction begins (SQLite has no SELECT ... FOR UPDATE), and wait for it up to 20 s.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Accounts: email is the login.

@@ -57,10 +57,11 @@ def test_tree_list_and_diff_queries_do_not_grow_with_the_framework(client, hr, s
         )
     assert counts[5] == counts[200]
     # list: session, user, count, the page of frameworks (latest and published versions as subqueries)
-    # tree: session, user, version, levels, areas, competencies, their clauses, indicators, "any comments?"
-    # diff: session, user, the two versions, two trees of five queries each, the version picker
+    # tree: session, user, version, levels, areas, competencies, their clauses, related links, indicators,
+    #       "any comments?"
+    # diff: session, user, the two versions, two trees of six queries each, the version picker
     # framework: session, user, framework, its versions with counts
-    assert counts[200] == (4, 9, 15, 4)
+    assert counts[200] == (4, 10, 17, 4)
 
 
 def test_a_leader_sees_published_frameworks_only(client, hr, scale):
@@ -114,7 +115,7 @@ def test_a_competency_is_added_with_its_indicators_and_clauses(client, draft, hr
     competency = Competency.objects.get(code="SV-02")
     assert list(competency.clauses.values_list("number", flat=True)) == ["4.1", "4.2"]
     assert list(competency.indicators.values_list("level", "text")) == [
-        (1, "Knows the context"), (3, "- Reviews issues"), (3, "- Acts on changes")]
+        (1, "Knows the context"), (3, "Reviews issues"), (3, "Acts on changes")]  # bullets dropped
 
 
 def test_double_submitting_a_state_change_explains_and_changes_nothing(client, draft, hr):
