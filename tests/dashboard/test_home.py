@@ -33,7 +33,7 @@ def test_a_new_organisation_gets_a_getting_started_note(client):
     assert "Getting started" in client.get("/").content.decode()
 
 
-def test_a_manager_sees_their_team_and_a_leader_their_manager(client):
+def test_a_manager_sees_their_team_and_a_leader_their_manager_and_role_requirements(client):
     world = build_world()
     client.force_login(world.user("manager"))
     assert "Leo Leader" in client.get("/").content.decode()
@@ -41,6 +41,14 @@ def test_a_manager_sees_their_team_and_a_leader_their_manager(client):
     html = client.get("/").content.decode()
     assert "Mara Manager" in html
     assert "My team" not in html
+    assert "Leader role" in html and "SV-01</span> Direction · level 3" in html
+
+
+def test_hr_is_told_who_has_no_role_profile(client):
+    world = build_world()
+    PersonFactory()
+    client.force_login(world.user("hr"))
+    assert "1 active person has no role profile" in client.get("/").content.decode()
 
 
 def test_a_user_without_a_person_record_is_told_what_happens_next(client):
@@ -67,9 +75,9 @@ def test_dashboard_queries_do_not_grow_with_the_organisation(client):
     for _ in range(20):
         PersonFactory(manager=world.people["manager"])
     client.force_login(world.user("hr"))
-    # session, user, the people aggregate
-    assert query_count(client, "/") == hr_before == 3
+    # session, user, the people, frameworks and role profiles aggregates
+    assert query_count(client, "/") == hr_before == 5
     client.force_login(world.user("manager"))
-    # session, user, own person, person with unit and manager, reports with user and unit,
-    # "has active reports?" for the manager badge in the page header
-    assert query_count(client, "/") == manager_before == 6
+    # session, user, own person, person with unit, manager and role, reports, the role's scale levels and
+    # requirements, "has active reports?" for the manager badge in the page header
+    assert query_count(client, "/") == manager_before == 8
