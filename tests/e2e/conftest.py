@@ -83,3 +83,8 @@ def sign_in(page, base_url: str, email: str, password: str = TEST_PASSWORD) -> N
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+
+
+def open_menu(page, name: str) -> None:
+    """Follows an item of the main navigation (other links on the page may share its words)."""
+    page.locator("#main-nav").get_by_role("link", name=name, exact=True).click()

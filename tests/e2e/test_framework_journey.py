@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Role
 from competency.models import FrameworkVersion
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import open_menu, sign_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,7 +21,7 @@ def test_hr_builds_reviews_approves_publishes_and_revises_a_framework(page, brow
     base = live_server.url
     sign_in(page, base, "hannah@example.com")
 
-    page.get_by_role("link", name="Frameworks").click()
+    open_menu(page, "Frameworks")
     expect(page.get_by_text("No frameworks yet")).to_be_visible()
     page.get_by_role("link", name="New framework").click()
     page.get_by_label("Name").fill("Plant leadership")
