@@ -29,6 +29,8 @@ migrate: setup
 demo: migrate
 	@if [ "$${DEMO:-1}" != "0" ]; then DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo; fi
 
+# Links in emails (invitations, reviews) point at the server make run starts unless SITE_URL says otherwise.
+run: export SITE_URL ?= http://$(HOST_PORT)
 run: demo
 	@echo "Proficio is starting at http://$(HOST_PORT)/ (Ctrl+C stops it)"
 	@if [ -n "$${REDIS_URL:-}" ]; then \

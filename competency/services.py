@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from accounts.shortcuts import save_unique
+
 from .models import (
     BehaviouralIndicator,
     CommentStatus,
@@ -38,7 +40,7 @@ def framework_create(*, name: str, code: str, description: str, scale: Proficien
     """A new framework with an empty draft v1."""
     framework = Framework(name=name, code=code, description=description, scale=scale, owner=owner)
     framework.full_clean()
-    framework.save()
+    save_unique(framework, "code", "A framework with this code was just created; choose another code.")
     return FrameworkVersion.objects.create(framework=framework, number=1, created_by=owner)
 
 

@@ -43,5 +43,5 @@ def leader_overview(user) -> dict:
         .first()
     )
     reports = list(person.reports.select_related("user", "org_unit", "role_profile").filter(active=True))
-    sheet = profile_sheet(person.role_profile, with_extras=False) if person.role_profile else None
+    sheet = profile_sheet(person.role_profile, with_extras=False, approved_only=True) if person.role_profile else None
     return {"person": person, "reports": reports, "sheet": sheet}

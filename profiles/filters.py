@@ -33,9 +33,9 @@ class PersonFilter(django_filters.FilterSet):
     role_profile = django_filters.ModelChoiceFilter(label="Role", queryset=RoleProfile.objects.order_by("name"),
                                                     empty_label="any role")
     manager = django_filters.CharFilter(label="Manager", method="filter_manager",
-                                        widget=forms.TextInput(attrs={"placeholder": "Manager's email or id"}))
-    active = django_filters.ChoiceFilter(choices=[("yes", "Active"), ("no", "Inactive")], method="filter_active",
-                                         empty_label="active and inactive")
+                                        widget=forms.TextInput(attrs={"placeholder": "Email or id"}))
+    active = django_filters.ChoiceFilter(choices=[("yes", "Active"), ("no", "Inactive"), ("all", "Everyone")],
+                                         method="filter_active", empty_label=None)
 
     class Meta:
         model = Person
@@ -54,5 +54,12 @@ class PersonFilter(django_filters.FilterSet):
         value = value.strip()
         return queryset.filter(Q(manager__user__email=value.lower()) | Q(manager__employee_id=value))
 
+    def __init__(self, data=None, *args, **kwargs):
+        # Inactive people leave the list unless asked for.
+        if data is not None and not data.get("active"):
+            data = data.copy()
+            data["active"] = "yes"
+        super().__init__(data, *args, **kwargs)
+
     def filter_active(self, queryset, name, value):
-        return queryset.filter(active=value == "yes")
+        return queryset if value == "all" else queryset.filter(active=value == "yes")

@@ -105,7 +105,7 @@ class RequirementForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("required_level") is not None and data.get("weight") is None:
+        if data.get("required_level") is not None and data.get("weight") is None and "weight" not in self.errors:
             self.add_error("weight", "Give a weight above 0.")
         return data
 
@@ -137,12 +137,17 @@ RequirementFormSet = forms.formset_factory(RequirementForm, formset=BaseRequirem
 
 
 class BehaviourForm(forms.Form):
-    competency = forms.ModelChoiceField(queryset=Competency.objects.none(), required=False)
+    competency = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Expected behaviour")
 
-    def __init__(self, *args, competencies, **kwargs):
+    def __init__(self, *args, competencies: dict[int, Competency], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["competency"].queryset = competencies
+        self.competencies = competencies
+        self.fields["competency"].choices = [("", "———")] + [(pk, str(c)) for pk, c in competencies.items()]
+
+    def clean_competency(self):
+        pk = self.cleaned_data["competency"]
+        return self.competencies[pk] if pk is not None else None
 
     def clean(self):
         data = super().clean()
@@ -155,7 +160,7 @@ class BehaviourForm(forms.Form):
 
 class BaseBehaviourFormSet(forms.BaseFormSet):
     def __init__(self, *args, competencies, **kwargs):
-        self.competencies = competencies
+        self.competencies = {competency.pk: competency for competency in competencies}  # one query for all rows
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):

@@ -61,8 +61,10 @@ class PersonRow:
 @dataclass
 class PersonChange:
     row: PersonRow
-    changed: list[str] = field(default_factory=list)  # labels of the fields that change (updates)
+    changed: list[str] = field(default_factory=list)  # labels of the fields that change
+    details: list[str] = field(default_factory=list)  # the same, with old and new values, for the preview
     new_account: bool = False
+    rename_account: bool = False  # a new person linked to an existing account whose name the file changes
 
 
 @dataclass
@@ -81,7 +83,7 @@ class PeoplePlan:
 
     @property
     def invitations(self) -> int:
-        return sum(1 for change in self.creates if change.new_account)
+        return sum(1 for change in self.creates if change.new_account and change.row.active is not False)
 
     @property
     def change_count(self) -> int:
@@ -121,17 +123,20 @@ def read_table(raw: bytes, filename: str, encoding: str = "utf-8") -> list[tuple
 
 
 def _read_xlsx(raw: bytes) -> list[tuple[int, list[str]]]:
-    from zipfile import BadZipFile
-
     from openpyxl import load_workbook
 
     if not raw:
         raise ImportFailed([ImportIssue("The file is empty.")])
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (BadZipFile, OSError, KeyError, ValueError):
+        rows = _xlsx_rows(workbook.worksheets[0])
+    except Exception:  # noqa: BLE001 - a damaged workbook can fail in zip, XML or cell parsing alike
         raise ImportFailed([ImportIssue("This is not an Excel workbook (.xlsx) that can be read.")]) from None
-    sheet = workbook.worksheets[0]
+    workbook.close()
+    return rows
+
+
+def _xlsx_rows(sheet) -> list[tuple[int, list[str]]]:
     rows = []
     for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         cells = []
@@ -146,7 +151,6 @@ def _read_xlsx(raw: bytes) -> list[tuple[int, list[str]]]:
                 cells.append(str(value).strip())
         if any(cells):
             rows.append((line, cells))
-    workbook.close()
     return rows
 
 
@@ -265,7 +269,10 @@ def plan_people_import(table: list[tuple[int, list[str]]]) -> PeoplePlan:
     }
     emails = {row.email for row in rows if row.email} | {row.manager_email for row in rows if row.manager_email}
     existing_users = {
-        u["email"]: u for u in User.objects.filter(email__in=emails).values("pk", "email", "person__pk", "person__employee_id")
+        u["email"]: u
+        for u in User.objects.filter(email__in=emails).values(
+            "pk", "email", "first_name", "last_name", "person__pk", "person__employee_id"
+        )
     }
     for row in rows:
         user = existing_users.get(row.email)
@@ -313,7 +320,8 @@ def plan_people_import(table: list[tuple[int, list[str]]]) -> PeoplePlan:
             loop = path[path.index(node):]
             lines = sorted(line_of[e] for e in loop if e in line_of)
             issues.append(ImportIssue(
-                "these managers manage each other in a loop: " + " → ".join(loop + [loop[0]]) + ".",
+                "these managers manage each other in a loop: " + " → ".join(loop + [loop[0]])
+                + (f" (lines {', '.join(map(str, lines))})." if len(lines) > 1 else "."),
                 lines[0] if lines else None, "manager_email",
             ))
         for visited in path:
@@ -322,36 +330,47 @@ def plan_people_import(table: list[tuple[int, list[str]]]) -> PeoplePlan:
         raise ImportFailed(issues)
 
     db_people_by_employee_id = {employee_id: pk for pk, employee_id, _ in db_people}
+    unit_code = {pk: code for code, pk in unit_ids.items()}
+    role_code = dict(RoleProfile.objects.values_list("pk", "code"))
     creates, updates, unchanged = [], [], 0
     for row in rows:
         unit = unit_ids_ci[row.org_unit.lower()]
         role = role_ids.get(row.role_profile.lower()) if row.role_profile else None
         current = existing_people.get(row.employee_id)
         if current is None:
-            creates.append(PersonChange(row=row, new_account=row.email not in existing_users))
+            account = existing_users.get(row.email)
+            change = PersonChange(row=row, new_account=account is None)
+            if account and (account["first_name"], account["last_name"]) != (row.first_name, row.last_name):
+                change.rename_account = True
+                change.details.append(f"existing account renamed: {account['first_name']} {account['last_name']} → "
+                                      f"{row.first_name} {row.last_name}")
+            creates.append(change)
             continue
         manager_employee = manager_of[row.employee_id]
         manager_pk = db_people_by_employee_id.get(manager_employee) if manager_employee else None
-        changed = []
+        change = PersonChange(row=row)
+
+        def note(label: str, old, new) -> None:
+            change.changed.append(label)
+            change.details.append(f"{label}: {old or '—'} → {new or '—'}")
+
         for label, old, new in (
             ("first name", current["user__first_name"], row.first_name),
             ("last name", current["user__last_name"], row.last_name),
             ("email", current["user__email"], row.email),
-            ("org unit", current["org_unit_id"], unit),
-            ("role profile", current["role_profile_id"], role),
+            ("org unit", unit_code.get(current["org_unit_id"]), unit_code.get(unit)),
+            ("role profile", role_code.get(current["role_profile_id"]), role_code.get(role)),
         ):
             if old != new:
-                changed.append(label)
-        if manager_employee is not None and manager_pk is None:
-            changed.append("manager")  # a manager created by this import
-        elif current["manager_id"] != manager_pk:
-            changed.append("manager")
+                note(label, old, new)
+        if (manager_employee is not None and manager_pk is None) or current["manager_id"] != manager_pk:
+            note("manager", employee_by_pk.get(current["manager_id"]), manager_employee)
         if "active" in optional_columns and row.active is not None and row.active != current["active"]:
-            changed.append("active")
+            note("active", "yes" if current["active"] else "no", "yes" if row.active else "no")
         if row.start_date is not None and row.start_date != current["start_date_in_role"]:
-            changed.append("start date in role")
-        if changed:
-            updates.append(PersonChange(row=row, changed=changed))
+            note("start date in role", current["start_date_in_role"], row.start_date)
+        if change.changed:
+            updates.append(change)
         else:
             unchanged += 1
     return PeoplePlan(
@@ -388,7 +407,11 @@ def apply_people_plan(plan: PeoplePlan, *, actor) -> ImportResult:
     user_ids = {u.email: u.pk for u in new_users}
     user_ids.update({email: u["pk"] for email, u in plan.existing_users.items()})
 
-    changed_users = []
+    changed_users = [
+        User(pk=plan.existing_users[c.row.email]["pk"], email=c.row.email, first_name=c.row.first_name,
+             last_name=c.row.last_name)
+        for c in plan.creates if c.rename_account
+    ]
     for change in plan.updates:
         if {"first name", "last name", "email"} & set(change.changed):
             current = plan.existing_people[change.row.employee_id]
@@ -436,5 +459,6 @@ def apply_people_plan(plan: PeoplePlan, *, actor) -> ImportResult:
             with_manager.append(Person(pk=person_ids[employee_id], manager_id=wanted))
     if with_manager:
         bulk_update_with_history(with_manager, Person, ["manager"], batch_size=BATCH_SIZE, default_user=actor)
+    inactive = {c.row.email for c in plan.creates if c.row.active is False}
     return ImportResult(created=len(plan.creates), updated=len(plan.updates), unchanged=plan.unchanged,
-                        invited_user_ids=[u.pk for u in new_users])
+                        invited_user_ids=[u.pk for u in new_users if u.email not in inactive])

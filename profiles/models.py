@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 
@@ -21,6 +22,11 @@ class OrgUnit(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = "org unit"
+        constraints = [
+            # Imports match unit codes whatever their case, so "ops" and "OPS" must not both exist.
+            models.UniqueConstraint(Lower("code"), name="orgunit_code_ci_unique",
+                                    violation_error_message="An org unit with this code (in any case) exists already."),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -101,6 +107,9 @@ class RoleProfile(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    #: The requirements as approved in the latest revision. People's pages (and later gap analyses) read
+    #: these, so edits in progress do not apply to anyone before they are approved.
+    approved_requirements = models.JSONField(default=list, blank=True, editable=False)
 
     history = HistoricalRecords()
 

@@ -50,6 +50,7 @@ class ProfileSheet:
     behaviours: list
     kpis: list
     people_count: int
+    approved: bool = False  # the requirements are those of the latest approved revision
 
     @property
     def requirement_count(self) -> int:
@@ -76,30 +77,52 @@ class ProfileSheet:
                 "height": self.chart_height, "bottom": self.chart_height - 6}
 
 
-def profile_sheet(profile: RoleProfile, *, with_extras: bool = True) -> ProfileSheet:
+@dataclass
+class AreaLabel:
+    """The area of an approved requirement, as it was named at approval."""
+
+    pk: int
+    name: str
+
+
+def profile_sheet(profile: RoleProfile, *, with_extras: bool = True, approved_only: bool = False) -> ProfileSheet:
     """Requirements grouped by competency area (in framework order), with what the chart needs.
 
-    Queries: levels, requirements with competency and area, behaviours, KPIs, people count.
+    `approved_only`: the requirements of the latest approved revision (for people's pages), even
+    while the profile is being edited. Queries: levels, requirements (none when approved ones are
+    read), behaviours, KPIs, people count.
     """
     levels = list(ProficiencyLevel.objects.filter(scale_id=profile.framework_version.framework.scale_id))
     top = max((level.value for level in levels), default=1)
     areas: dict[int, AreaRequirements] = {}
-    for requirement in (
-        profile.requirements.select_related("competency__area")
-        .order_by("competency__area__position", "competency__area_id", "competency__position", "competency_id")
-    ):
-        competency = requirement.competency
-        bucket = areas.setdefault(competency.area_id, AreaRequirements(area=competency.area))
-        bucket.lines.append(RequirementLine(
-            code=competency.code, name=competency.name, required_level=requirement.required_level,
-            weight=requirement.weight, critical=requirement.critical,
-            bar_percent=round(100 * requirement.required_level / top, 1), competency_id=competency.pk,
-        ))
+    use_snapshot = approved_only and bool(profile.approved_requirements)
+    if use_snapshot:
+        rows = sorted(profile.approved_requirements,
+                      key=lambda r: (r["area_position"], r["area_id"], r["position"], r["competency_id"]))
+        for row in rows:
+            bucket = areas.setdefault(row["area_id"], AreaRequirements(area=AreaLabel(row["area_id"], row["area_name"])))
+            bucket.lines.append(RequirementLine(
+                code=row["code"], name=row["name"], required_level=row["required_level"], weight=row["weight"],
+                critical=row["critical"], bar_percent=round(100 * row["required_level"] / top, 1),
+                competency_id=row["competency_id"],
+            ))
+    else:
+        for requirement in (
+            profile.requirements.select_related("competency__area")
+            .order_by("competency__area__position", "competency__area_id", "competency__position", "competency_id")
+        ):
+            competency = requirement.competency
+            bucket = areas.setdefault(competency.area_id, AreaRequirements(area=competency.area))
+            bucket.lines.append(RequirementLine(
+                code=competency.code, name=competency.name, required_level=requirement.required_level,
+                weight=requirement.weight, critical=requirement.critical,
+                bar_percent=round(100 * requirement.required_level / top, 1), competency_id=competency.pk,
+            ))
     behaviours = list(profile.behaviours.select_related("competency")) if with_extras else []
     kpis = list(profile.kpis.all()) if with_extras else []
     people = profile.people.filter(active=True).count() if with_extras else 0
     return ProfileSheet(profile=profile, levels=levels, areas=list(areas.values()), behaviours=behaviours, kpis=kpis,
-                        people_count=people)
+                        people_count=people, approved=use_snapshot or profile.status == "approved")
 
 
 def people_for_list(user) -> QuerySet[Person]:

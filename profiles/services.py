@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,9 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.shortcuts import save_unique
 from competency.models import Competency, FrameworkVersion, VersionStatus
 
 from .models import ExpectedBehaviour, OrgUnit, PerformanceIndicator, Person, ProfileStatus, Requirement, RoleProfile
+
+logger = logging.getLogger(__name__)
 
 # --- org units -------------------------------------------------------------------------------------
 
@@ -23,7 +28,7 @@ def orgunit_save(*, unit: OrgUnit | None = None, name: str, code: str, parent: O
     unit = unit or OrgUnit()
     unit.name, unit.code, unit.parent, unit.head = name, code, parent, head
     unit.full_clean()
-    unit.save()
+    save_unique(unit, "code", "An org unit with this code was just created; choose another code.")
     return unit
 
 
@@ -55,7 +60,7 @@ def profile_create(*, name: str, code: str, description: str, framework_version:
     profile = RoleProfile(name=name, code=code, description=description, framework_version=framework_version,
                           created_by=actor)
     profile.full_clean()
-    profile.save()
+    save_unique(profile, "code", "A role profile with this code was just created; choose another code.")
     return profile
 
 
@@ -108,6 +113,10 @@ def requirements_set(*, profile: RoleProfile, requirements: Iterable[Requirement
         if competency_id not in wanted:
             requirement.delete()
             changed = True
+    # A behaviour belongs to a required competency; it goes with its requirement.
+    for behaviour in profile.behaviours.exclude(competency_id__in=list(wanted)):
+        behaviour.delete()
+        changed = True
     for competency_id, item in wanted.items():
         current = existing.get(competency_id)
         values = (item.required_level, Decimal(item.weight), item.critical)
@@ -166,6 +175,15 @@ def profile_approve(*, profile: RoleProfile, actor, change_note: str) -> RolePro
     profile.change_note = change_note.strip()
     profile.approved_by = actor
     profile.approved_at = timezone.now()
+    profile.approved_requirements = [
+        {
+            "competency_id": r.competency_id, "code": r.competency.code, "name": r.competency.name,
+            "area_id": r.competency.area_id, "area_name": r.competency.area.name,
+            "area_position": r.competency.area.position, "position": r.competency.position,
+            "required_level": r.required_level, "weight": str(r.weight), "critical": r.critical,
+        }
+        for r in profile.requirements.select_related("competency__area")
+    ]
     profile.save()
     return profile
 
@@ -181,6 +199,7 @@ class MigrationRow:
     outcome: str  # "unchanged", "changed" or "lost"
     details: list[str]
     target: Competency | None
+    behaviours: int = 0  # expected behaviours tied to the competency
 
 
 def migration_preview(profile: RoleProfile, target: FrameworkVersion) -> list[MigrationRow]:
@@ -188,6 +207,7 @@ def migration_preview(profile: RoleProfile, target: FrameworkVersion) -> list[Mi
     if target.framework_id != profile.framework_version.framework_id:
         raise ValidationError("A profile moves only to another version of its own framework.")
     requirements = list(profile.requirements.select_related("competency").prefetch_related("competency__indicators"))
+    behaviours = Counter(profile.behaviours.values_list("competency_id", flat=True))
     codes = [r.competency.code for r in requirements]
     targets = {c.code: c for c in target.competencies.filter(code__in=codes).prefetch_related("indicators")}
     rows = []
@@ -195,8 +215,11 @@ def migration_preview(profile: RoleProfile, target: FrameworkVersion) -> list[Mi
         old = requirement.competency
         new = targets.get(old.code)
         if new is None:
-            rows.append(MigrationRow(old.code, old.name, requirement.required_level, "lost",
-                                     [f"{old.code} is not in {target}; the requirement will be removed."], None))
+            details = [f"{old.code} is not in {target}; the requirement will be removed."]
+            if behaviours[old.pk]:
+                details.append(f"Its {behaviours[old.pk]} expected behaviour(s) will be removed with it.")
+            rows.append(MigrationRow(old.code, old.name, requirement.required_level, "lost", details, None,
+                                     behaviours[old.pk]))
             continue
         details = []
         if new.name != old.name:
@@ -209,7 +232,7 @@ def migration_preview(profile: RoleProfile, target: FrameworkVersion) -> list[Mi
             levels = sorted({lvl for lvl, _ in set(old_indicators) ^ set(new_indicators)})
             details.append("Behavioural indicators changed at level " + ", ".join(map(str, levels)) + ".")
         rows.append(MigrationRow(old.code, new.name, requirement.required_level,
-                                 "changed" if details else "unchanged", details, new))
+                                 "changed" if details else "unchanged", details, new, behaviours[old.pk]))
     return rows
 
 
@@ -221,15 +244,17 @@ def profile_migrate(*, profile: RoleProfile, target: FrameworkVersion, actor) ->
         raise ValidationError(f"{profile} is already written against {target}.")
     rows = migration_preview(profile, target)
     by_code = {row.code: row for row in rows}
+    moved = {}
     for requirement in profile.requirements.select_related("competency"):
         row = by_code[requirement.competency.code]
+        moved[requirement.competency_id] = row.target
         if row.target is None:
             requirement.delete()
         else:
             requirement.competency = row.target
             requirement.save()
-    for behaviour in profile.behaviours.select_related("competency"):
-        new = target.competencies.filter(code=behaviour.competency.code).first()
+    for behaviour in profile.behaviours.all():
+        new = moved.get(behaviour.competency_id)
         if new is None:
             behaviour.delete()
         else:
@@ -315,6 +340,13 @@ def people_import_apply(*, import_id: int) -> dict:
                 _queue_after_commit("send_invitations", result.invited_user_ids)
     except ImportFailed as failure:
         summary = {"errors": [str(issue) for issue in failure.issues]}
+        PeopleImport.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, summary=summary,
+                                                      finished_at=timezone.now())
+    except Exception:
+        # Whatever went wrong, the page must stop saying "importing" and the transaction has changed nothing.
+        logger.exception("People import %s failed", import_id)
+        summary = {"errors": ["An unexpected error stopped the import; nothing was changed. "
+                              "Try again, and tell your Proficio administrator if it happens again."]}
         PeopleImport.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, summary=summary,
                                                       finished_at=timezone.now())
     return summary

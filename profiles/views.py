@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.permissions import can, get_for_user, permission_required
+from accounts.permissions import can, get_for_user, is_reader, permission_required
 from accounts.shortcuts import apply_form_errors, invalid, refuse
 from competency.importers import ImportFailed
 
@@ -114,7 +114,7 @@ def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "profiles/profile_detail.html", {
         "sheet": selectors.profile_sheet(profile), "profile": profile,
         "can_edit": can(request.user, "profile.edit", profile),
-        "can_see_people": can(request.user, "person.browse"),
+        "can_see_everyone": is_reader(request.user),
     })
 
 
@@ -248,9 +248,9 @@ def profile_migrate(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 return refuse(request, error, reverse("profiles:profile_detail", args=[pk]))
             lost = sum(1 for row in context["rows"] if row.outcome == "lost")
-            messages.success(request, f"{profile.name} now follows {target}"
-                                      + (f"; {lost} requirement(s) were removed with their competencies." if lost else ".")
-                                      + " Approve it again to put it in force.")
+            removed = (f"; {lost} requirement{' was' if lost == 1 else 's were'} removed with "
+                       f"{'its competency' if lost == 1 else 'their competencies'}") if lost else ""
+            messages.success(request, f"{profile.name} now follows {target}{removed}. Approve it again to put it in force.")
             return redirect("profiles:profile_detail", pk=pk)
     elif form.is_bound:
         return invalid(request, "profiles/profile_migrate.html", context)
@@ -272,10 +272,13 @@ def person_list(request: HttpRequest) -> HttpResponse:
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_for_user(request.user, selectors.person_for_page(pk), "person.view", pk=pk)
     profile = person.role_profile
+    reports = list(person.reports.select_related("user", "role_profile").order_by("user__last_name"))
+    for report in reports:
+        report.viewable = can(request.user, "person.view", report)
     return render(request, "profiles/person_detail.html", {
         "person": person,
-        "reports": person.reports.select_related("user", "role_profile").order_by("user__last_name"),
-        "sheet": selectors.profile_sheet(profile, with_extras=False) if profile else None,
+        "reports": reports,
+        "sheet": selectors.profile_sheet(profile, with_extras=False, approved_only=True) if profile else None,
         "can_edit": can(request.user, "person.edit", person),
         "can_open_profile": profile is not None and can(request.user, "profile.view", profile),
     })

@@ -73,8 +73,9 @@ def test_a_changed_row_updates_only_what_changed(units, profile, hr):
     changed = GOOD.replace("E3,Amara,Laurent,amara@example.com,OPS,,jonas@example.com",
                            "E3,Amara,Laurent-Novak,amara@example.com,HQ,team-leader,maria@example.com")
     plan, _ = run_import(changed, hr)
-    assert [(c.row.employee_id, c.changed) for c in plan.updates] == [
-        ("E3", ["last name", "org unit", "role profile", "manager"])]
+    assert [(c.row.employee_id, c.details) for c in plan.updates] == [
+        ("E3", ["last name: Laurent → Laurent-Novak", "org unit: OPS → HQ", "role profile: — → team-leader",
+                "manager: E2 → E1"])]
     amara = Person.objects.select_related("user", "manager__user").get(employee_id="E3")
     assert amara.user.last_name == "Laurent-Novak" and amara.manager.employee_id == "E1"
 
@@ -180,7 +181,7 @@ BAD_FILES = [
                  id="unknown manager"),
     pytest.param(HEADER + "E1,Maria,Jensen,maria@example.com,HQ,,jonas@example.com\n"
                           "E2,Jonas,Okafor,jonas@example.com,HQ,,maria@example.com\n",
-                 "Line 2, column “manager_email”: these managers manage each other in a loop: E1 → E2 → E1.",
+                 "Line 2, column “manager_email”: these managers manage each other in a loop: E1 → E2 → E1 (lines 2, 3).",
                  id="manager cycle"),
     pytest.param(HEADER + "E1,Maria,Jensen,maria@example.com,HQ,,maria@example.com\n",
                  "Line 2, column “manager_email”: a person cannot be their own manager.", id="own manager"),
@@ -250,3 +251,36 @@ def test_a_confirmed_import_runs_on_the_celery_worker(client, celery_worker, uni
         time.sleep(0.2)
     assert job.status == ImportStatus.DONE, job.summary
     assert Person.objects.count() == 3
+
+
+def test_a_new_person_on_an_existing_account_takes_the_file_s_name_so_a_second_import_changes_nothing(units, profile,
+                                                                                                       hr):
+    from tests.factories import UserFactory
+
+    UserFactory(email="quinn@example.com", first_name="Quentin", last_name="Moss")
+    content = HEADER + "Q1,Quinn,Moss,quinn@example.com,HQ,,\n"
+    plan, result = run_import(content, hr)
+    assert plan.creates[0].details == ["existing account renamed: Quentin Moss → Quinn Moss"]
+    assert result.invited_user_ids == []  # the account exists already
+    assert User.objects.get(email="quinn@example.com").first_name == "Quinn"
+    again, _ = run_import(content, hr)
+    assert (len(again.creates), len(again.updates), again.unchanged) == (0, 0, 1)
+
+
+def test_people_imported_as_inactive_get_no_invitation(units, profile, hr):
+    content = HEADER.rstrip("\n") + ",active\n" + "E7,Yusuf,Ali,yusuf@example.com,HQ,,,no\n"
+    plan, result = run_import(content, hr)
+    assert plan.invitations == 0 and result.invited_user_ids == []
+    assert not Person.objects.get(employee_id="E7").active
+
+
+def test_a_damaged_workbook_is_refused_with_a_message(signed_in, units, profile):
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook><sheets><sheet")
+    response = upload(signed_in, buffer.getvalue(), name="people.xlsx")
+    assert response.status_code == 400
+    assert "This is not an Excel workbook (.xlsx) that can be read." in text(response)
