@@ -128,18 +128,26 @@ class PublishForm(PlainFormMixin, forms.Form):
 
 
 class InviteForm(PlainFormMixin, forms.Form):
-    users = forms.ModelMultipleChoiceField(
-        queryset=get_user_model().objects.none(), label="Stakeholders",
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text="Each receives an email with a link to the review. Hold Ctrl (⌘ on a Mac) to pick several.",
+    users = forms.CharField(
+        label="Stakeholders", widget=forms.Textarea(attrs={"rows": 3, "placeholder": "name@example.com"}),
+        help_text="Email addresses of people with a Proficio account, separated by commas or new lines. "
+                  "Each receives an email with a link to the review.",
     )
 
     def __init__(self, *args, version, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["users"].queryset = (
-            get_user_model().objects.filter(is_active=True).exclude(role=Role.AUDITOR)
-            .exclude(review_invitations__version=version).order_by("last_name", "first_name")
-        )
+        self.version = version
+
+    def clean_users(self) -> list:
+        emails = list(dict.fromkeys(e.strip().lower() for e in re.split(r"[,;\s]+", self.cleaned_data["users"]) if e.strip()))
+        users = {u.email: u for u in get_user_model().objects.filter(email__in=emails, is_active=True)}
+        unknown = [email for email in emails if email not in users]
+        if unknown:
+            raise forms.ValidationError(f"No active account has the email {', '.join(unknown)}.")
+        auditors = [email for email, user in users.items() if user.role == Role.AUDITOR]
+        if auditors:
+            raise forms.ValidationError(f"Auditors only read; they cannot review: {', '.join(auditors)}.")
+        return [users[email] for email in emails]
 
 
 class CommentForm(PlainFormMixin, forms.Form):

@@ -189,3 +189,33 @@ def test_the_starter_framework_is_published_with_indicators_at_every_level(hr):
     assert {"5.1", "5.2", "6.1", "7.2", "7.3", "7.5", "9.1", "9.2", "9.3", "10.2", "10.3"} <= mapped
     assert load_starter_framework(owner=hr) == (version, False)
     assert Framework.objects.filter(code=STARTER_CODE).count() == 1
+
+
+def test_the_review_page_costs_the_same_for_few_or_many_comments(client, draft, hr):
+    build_framework(draft, areas=2, per_area=5)
+    services.version_submit_for_review(version=draft, actor=hr)
+    stakeholder = UserFactory()
+    services.review_invite(version=draft, users=[stakeholder], actor=hr, base_url="http://testserver")
+    competencies = list(draft.competencies.all())
+    services.review_comment_add(version=draft, author=stakeholder, body="First", competency=competencies[0])
+    client.force_login(hr)
+    few = queries(client, f"/frameworks/versions/{draft.pk}/review/")
+    for n in range(40):
+        comment = services.review_comment_add(version=draft, author=UserFactory(), body=f"Comment {n}",
+                                              competency=competencies[n % len(competencies)])
+        if n % 2:
+            services.review_comment_resolve(comment=comment, actor=hr, accept=True, reply="Done")
+    many = queries(client, f"/frameworks/versions/{draft.pk}/review/")
+    assert few == many
+
+
+def test_inviting_an_unknown_address_or_an_auditor_is_refused_with_the_addresses(client, draft, hr):
+    build_framework(draft, areas=1, per_area=1)
+    services.version_submit_for_review(version=draft, actor=hr)
+    UserFactory(email="aud@example.com", auditor=True)
+    client.force_login(hr)
+    response = client.post(f"/frameworks/versions/{draft.pk}/review/invite/", {"users": "nobody@example.com"})
+    assert response.status_code == 400 and "No active account has the email nobody@example.com." in response.content.decode()
+    response = client.post(f"/frameworks/versions/{draft.pk}/review/invite/", {"users": "aud@example.com"})
+    assert response.status_code == 400 and "Auditors only read" in response.content.decode()
+    assert not draft.invitations.exists()
