@@ -19,7 +19,26 @@ from django.conf import settings
 from tests.factories import UserFactory  # noqa: F401  (re-exported for tests)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-INTEROP = REPO_ROOT.parent / "shared" / "fixtures" / "interop"
+
+
+def _find_interop() -> Path | None:
+    """The shared files from other systems (Moodle, CASE, ISO clause list) are not part of the
+    repository: they sit in shared/fixtures/interop beside it (PROFICIO_INTEROP_DIR overrides)."""
+    configured = os.environ.get("PROFICIO_INTEROP_DIR")
+    candidates = [Path(configured)] if configured else []
+    candidates += [parent / "shared" / "fixtures" / "interop" for parent in REPO_ROOT.parents]
+    candidates.append(Path("/work/shared/fixtures/interop"))
+    return next((path for path in candidates if (path / "README.md").exists()), None)
+
+
+INTEROP_DIR = _find_interop()
+
+
+def interop(name: str) -> Path:
+    """A shared fixture file; its test skips without the folder (and fails with REQUIRE_SERVICES=1)."""
+    if INTEROP_DIR is None:
+        skip_or_fail("the shared interop fixtures are not beside the repository (set PROFICIO_INTEROP_DIR)")
+    return INTEROP_DIR / name
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
 

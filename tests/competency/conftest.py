@@ -5,7 +5,7 @@ import pytest
 from accounts.models import Role
 from competency import services
 from competency.models import ProficiencyScale
-from tests.conftest import INTEROP
+from tests.conftest import interop
 from tests.factories import UserFactory
 
 
@@ -48,4 +48,4 @@ def publish(version, actor):
 
 
 def fixture_bytes(name: str) -> bytes:
-    return (INTEROP / name).read_bytes()
+    return interop(name).read_bytes()

@@ -12,7 +12,7 @@ import pytest
 from competency import exporters, importers
 from competency.models import Competency, CompetencyArea, Framework, ProficiencyScale
 from tests.competency.conftest import build_framework, fixture_bytes
-from tests.conftest import INTEROP
+from tests.conftest import interop
 
 pytestmark = pytest.mark.django_db
 
@@ -141,7 +141,7 @@ def test_a_case_export_validates_against_the_case_11_schema_and_reimports_the_sa
     services.competency_create(area=first.area, code="A0-00-x", name="Nested", parent=first)
     first.related.add(draft.competencies.get(code="A1-01"))
     package = exporters.case_package(draft, base_uri="https://proficio.example/")
-    schema = json.loads((INTEROP / "case-v1p1-cfpackage-schema.1edtech.json").read_text())
+    schema = json.loads(interop("case-v1p1-cfpackage-schema.1edtech.json").read_text())
     validator = jsonschema.Draft201909Validator(schema, format_checker=jsonschema.FormatChecker())
     errors = sorted(validator.iter_errors(package), key=lambda e: e.path)
     assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
@@ -155,7 +155,7 @@ def test_a_case_export_validates_against_the_case_11_schema_and_reimports_the_sa
 
 
 def test_real_case_files_pass_the_10_schema_but_only_an_import_that_ignores_extra_properties_accepts_them():
-    schema = json.loads((INTEROP / "case-v1p0-cfpackage-schema.opensalt.json").read_text())
+    schema = json.loads(interop("case-v1p0-cfpackage-schema.opensalt.json").read_text())
     package = json.loads(fixture_bytes("case-opensalt-act-holistic-math.json"))
     jsonschema.validate(package, schema)
     plan = importers.read_case_json(json.dumps(package))  # CFPackageURI, CFDocumentURI are simply ignored
