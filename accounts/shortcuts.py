@@ -40,3 +40,22 @@ def save_unique(obj, field: str, message: str) -> None:
             obj.save()
     except IntegrityError:
         raise ValidationError({field: message}) from None
+
+
+def form_page(request: HttpRequest, form, template: str, context: dict, on_valid) -> HttpResponse:
+    """The life of a form page: shown on GET; on a valid POST, `on_valid()` calls the service and returns
+    the redirect; a ValidationError from it, or an invalid form, shows the page again with status 400."""
+    context = {**context, "form": form}
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                return on_valid()
+            except ValidationError as error:
+                apply_form_errors(form, error)
+        return invalid(request, template, context)
+    return render(request, template, context)
+
+
+def done(request: HttpRequest, message: str, to: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect(to)

@@ -11,6 +11,7 @@ from accounts.forms import PlainFormMixin
 from accounts.models import Role
 
 from .importers import DELIMITERS, ENCODINGS, MOODLE_FIELDS, split_indicators
+from .trees import subtree
 from .models import Competency, CompetencyArea, Framework, ImportFormat, IsoClause, ProficiencyScale
 
 DEFAULT_SCALE_NAME = "Proficio 1-5"
@@ -102,15 +103,7 @@ class CompetencyForm(PlainFormMixin, forms.Form):
 
 
 def _self_and_descendants(competency: Competency) -> set[int]:
-    tree: dict[int | None, list[int]] = {}
-    for pk, parent_id in Competency.objects.filter(area=competency.area_id).values_list("pk", "parent_id"):
-        tree.setdefault(parent_id, []).append(pk)
-    found, stack = set(), [competency.pk]
-    while stack:
-        pk = stack.pop()
-        found.add(pk)
-        stack.extend(tree.get(pk, []))
-    return found
+    return subtree(Competency.objects.filter(area=competency.area_id).values_list("pk", "parent_id"), competency.pk)
 
 
 class ApproveForm(PlainFormMixin, forms.Form):

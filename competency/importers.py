@@ -31,6 +31,7 @@ from .models import (
     ProficiencyLevel,
     ProficiencyScale,
 )
+from .trees import depth_first
 
 MAX_ISSUES = 50
 NAME_LENGTH = 255
@@ -121,13 +122,7 @@ class ImportPlan:
             children[node.parent_code].append(node)
         for siblings in children.values():
             siblings.sort(key=lambda n: n.order)
-        out: list[tuple[NodeSpec, int]] = []
-        stack = [(node, 0) for node in reversed(children[None])]
-        while stack:
-            node, depth = stack.pop()
-            out.append((node, depth))
-            stack.extend((child, depth + 1) for child in reversed(children[node.code]))
-        return out
+        return depth_first(children, key=lambda node: node.code)
 
     @property
     def depth(self) -> int:

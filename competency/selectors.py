@@ -20,6 +20,7 @@ from .models import (
     ReviewComment,
     VersionStatus,
 )
+from .trees import depth_first
 
 
 def frameworks_for_list(user) -> QuerySet[Framework]:
@@ -128,28 +129,24 @@ def version_tree(version: FrameworkVersion, *, with_comments: bool = False) -> V
         for comment in version.comments.select_related("author", "resolved_by", "competency"):
             comments_by_competency[comment.competency_id].append(comment)
 
-    children: dict[tuple[int, int | None], list[Competency]] = defaultdict(list)
+    children: dict[int | None, list[Competency]] = defaultdict(list)
     for competency in competencies:
-        children[(competency.area_id, competency.parent_id)].append(competency)
-
-    def walk(area_id: int, parent_id: int | None, depth: int, out: list[CompetencyNode]) -> None:
-        for competency in children.get((area_id, parent_id), []):
-            out.append(
-                CompetencyNode(
-                    competency=competency,
-                    depth=depth,
-                    indicators={level.value: indicators[competency.pk].get(level.value, []) for level in levels},
-                    clauses=list(competency.clauses.all()),
-                    comments=comments_by_competency.get(competency.pk, []),
-                    related=sorted(related[competency.pk]),
-                )
-            )
-            walk(area_id, competency.pk, depth + 1, out)
+        # Keys: the parent competency, or the area itself (negative, apart from competency ids) at the top.
+        children[competency.parent_id or -competency.area_id].append(competency)
 
     area_nodes = []
     for area in areas:
-        nodes: list[CompetencyNode] = []
-        walk(area.pk, None, 0, nodes)
+        nodes = [
+            CompetencyNode(
+                competency=competency,
+                depth=depth,
+                indicators={level.value: indicators[competency.pk].get(level.value, []) for level in levels},
+                clauses=list(competency.clauses.all()),
+                comments=comments_by_competency.get(competency.pk, []),
+                related=sorted(related[competency.pk]),
+            )
+            for competency, depth in depth_first(children, key=lambda competency: competency.pk, root=-area.pk)
+        ]
         area_nodes.append(AreaNode(area=area, nodes=nodes))
     return VersionTree(
         version=version,

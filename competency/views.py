@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Role
 from accounts.permissions import can, get_for_user, is_managing, permission_required, visible_statuses
-from accounts.shortcuts import apply_form_errors, invalid, refuse
+from accounts.shortcuts import apply_form_errors, done, form_page, invalid, refuse
 
 from . import exporters, importers, selectors, services
 from .filters import FrameworkFilter
@@ -63,15 +63,16 @@ def framework_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("framework.create")
+@require_http_methods(["GET", "POST"])
 def framework_create(request: HttpRequest) -> HttpResponse:
     form = FrameworkCreateForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            version = services.framework_create(**form.cleaned_data, owner=request.user)
-            messages.success(request, f"{version.framework.name} created with an empty draft v1. Add its areas next.")
-            return redirect("competency:version_detail", pk=version.pk)
-        return invalid(request, "competency/framework_form.html", {"form": form})
-    return render(request, "competency/framework_form.html", {"form": form})
+
+    def create() -> HttpResponse:
+        version = services.framework_create(**form.cleaned_data, owner=request.user)
+        return done(request, f"{version.framework.name} created with an empty draft v1. Add its areas next.",
+                    reverse("competency:version_detail", args=[version.pk]))
+
+    return form_page(request, form, "competency/framework_form.html", {}, create)
 
 
 def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -146,20 +147,15 @@ def version_revise(request: HttpRequest, pk: int) -> HttpResponse:
 def version_approve(request: HttpRequest, pk: int) -> HttpResponse:
     version = _version(request, pk, "version.manage")
     form = ApproveForm(request.POST or None, initial={"change_note": version.change_note})
-    context = {"version": version, "form": form, "open_comments": version.comments.filter(status="open").count()}
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.version_approve(version=version, actor=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    apply_form_errors(form, error)
-                    return invalid(request, "competency/version_approve.html", context)
-                return refuse(request, error, reverse("competency:version_detail", args=[pk]))
-            messages.success(request, f"{version} is approved. Publish it to put it in force.")
-            return redirect("competency:version_detail", pk=pk)
-        return invalid(request, "competency/version_approve.html", context)
-    return render(request, "competency/version_approve.html", context)
+
+    def approve() -> HttpResponse:
+        services.version_approve(version=version, actor=request.user, **form.cleaned_data)
+        return done(request, f"{version} is approved. Publish it to put it in force.",
+                    reverse("competency:version_detail", args=[pk]))
+
+    return form_page(request, form, "competency/version_approve.html", {
+        "version": version, "open_comments": version.comments.filter(status="open").count(),
+    }, approve)
 
 
 @require_http_methods(["GET", "POST"])
@@ -167,17 +163,13 @@ def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
     version = _version(request, pk, "version.manage")
     form = PublishForm(request.POST or None)
     current = version.framework.versions.filter(status="published").exclude(pk=pk).first()
-    context = {"version": version, "form": form, "current": current}
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.version_publish(version=version, actor=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                return refuse(request, error, reverse("competency:version_detail", args=[pk]))
-            messages.success(request, f"{version} is published" + (f"; {current} is retired." if current else "."))
-            return redirect("competency:version_detail", pk=pk)
-        return invalid(request, "competency/version_publish.html", context)
-    return render(request, "competency/version_publish.html", context)
+
+    def publish() -> HttpResponse:
+        services.version_publish(version=version, actor=request.user, **form.cleaned_data)
+        return done(request, f"{version} is published" + (f"; {current} is retired." if current else "."),
+                    reverse("competency:version_detail", args=[pk]))
+
+    return form_page(request, form, "competency/version_publish.html", {"version": version, "current": current}, publish)
 
 
 def version_diff(request: HttpRequest, pk: int, other_pk: int) -> HttpResponse:
@@ -216,18 +208,12 @@ def version_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 def area_create(request: HttpRequest, pk: int) -> HttpResponse:
     version = _version(request, pk, "version.edit")
     form = AreaForm(request.POST or None)
-    context = {"version": version, "form": form}
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                area = services.area_create(version=version, **form.cleaned_data)
-            except ValidationError as error:
-                apply_form_errors(form, error)
-                return invalid(request, "competency/area_form.html", context)
-            messages.success(request, f"Area {area.name} added.")
-            return redirect(reverse("competency:version_detail", args=[pk]) + f"#area-{area.pk}")
-        return invalid(request, "competency/area_form.html", context)
-    return render(request, "competency/area_form.html", context)
+
+    def create() -> HttpResponse:
+        area = services.area_create(version=version, **form.cleaned_data)
+        return done(request, f"Area {area.name} added.", reverse("competency:version_detail", args=[pk]) + f"#area-{area.pk}")
+
+    return form_page(request, form, "competency/area_form.html", {"version": version}, create)
 
 
 def _area(request: HttpRequest, pk: int, action: str) -> CompetencyArea:
@@ -238,18 +224,13 @@ def _area(request: HttpRequest, pk: int, action: str) -> CompetencyArea:
 def area_edit(request: HttpRequest, pk: int) -> HttpResponse:
     area = _area(request, pk, "area.edit")
     form = AreaForm(request.POST or None, instance=area)
-    context = {"version": area.version, "form": form, "area": area}
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.area_update(area=area, **{f: form.cleaned_data[f] for f in ("code", "name", "description")})
-            except ValidationError as error:
-                apply_form_errors(form, error)
-                return invalid(request, "competency/area_form.html", context)
-            messages.success(request, f"Area {area.name} saved.")
-            return redirect(reverse("competency:version_detail", args=[area.version_id]) + f"#area-{area.pk}")
-        return invalid(request, "competency/area_form.html", context)
-    return render(request, "competency/area_form.html", context)
+
+    def save() -> HttpResponse:
+        services.area_update(area=area, **{f: form.cleaned_data[f] for f in ("code", "name", "description")})
+        return done(request, f"Area {area.name} saved.",
+                    reverse("competency:version_detail", args=[area.version_id]) + f"#area-{area.pk}")
+
+    return form_page(request, form, "competency/area_form.html", {"version": area.version, "area": area}, save)
 
 
 @require_http_methods(["GET", "POST"])
@@ -283,26 +264,20 @@ def _competency(request: HttpRequest, pk: int, action: str) -> Competency:
 def competency_create(request: HttpRequest, pk: int) -> HttpResponse:
     area = _area(request, pk, "area.edit")
     levels = area.version.framework.scale.levels.all()
-    form = CompetencyForm(request.POST or None, area=area, levels=levels,
-                          initial={"parent": request.GET.get("parent")})
-    context = {"version": area.version, "area": area, "form": form}
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                with transaction.atomic():
-                    competency = services.competency_create(
-                        area=area, code=data["code"], name=data["name"], description=data["description"],
-                        parent=data["parent"], clauses=data["clauses"],
-                    )
-                    services.indicators_replace(competency=competency, indicators=form.indicators())
-            except ValidationError as error:
-                apply_form_errors(form, error)
-                return invalid(request, "competency/competency_form.html", context)
-            messages.success(request, f"Competency {competency.code} added.")
-            return redirect(reverse("competency:version_detail", args=[area.version_id]) + f"#competency-{competency.pk}")
-        return invalid(request, "competency/competency_form.html", context)
-    return render(request, "competency/competency_form.html", context)
+    form = CompetencyForm(request.POST or None, area=area, levels=levels, initial={"parent": request.GET.get("parent")})
+
+    def create() -> HttpResponse:
+        data = form.cleaned_data
+        with transaction.atomic():
+            competency = services.competency_create(
+                area=area, code=data["code"], name=data["name"], description=data["description"],
+                parent=data["parent"], clauses=data["clauses"],
+            )
+            services.indicators_replace(competency=competency, indicators=form.indicators())
+        return done(request, f"Competency {competency.code} added.",
+                    reverse("competency:version_detail", args=[area.version_id]) + f"#competency-{competency.pk}")
+
+    return form_page(request, form, "competency/competency_form.html", {"version": area.version, "area": area}, create)
 
 
 @require_http_methods(["GET", "POST"])
@@ -319,22 +294,18 @@ def competency_edit(request: HttpRequest, pk: int) -> HttpResponse:
     }
     form = CompetencyForm(request.POST or None, area=competency.area, levels=levels, competency=competency,
                           initial=initial)
-    context = {"version": competency.version, "area": competency.area, "form": form, "competency": competency}
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.competency_update(
-                    competency=competency, code=data["code"], name=data["name"], description=data["description"],
-                    clauses=data["clauses"], indicators=form.indicators(),
-                )
-            except ValidationError as error:
-                apply_form_errors(form, error)
-                return invalid(request, "competency/competency_form.html", context)
-            messages.success(request, f"Competency {competency.code} saved.")
-            return redirect(reverse("competency:version_detail", args=[competency.version_id]) + f"#competency-{competency.pk}")
-        return invalid(request, "competency/competency_form.html", context)
-    return render(request, "competency/competency_form.html", context)
+
+    def save() -> HttpResponse:
+        data = form.cleaned_data
+        services.competency_update(
+            competency=competency, code=data["code"], name=data["name"], description=data["description"],
+            clauses=data["clauses"], indicators=form.indicators(),
+        )
+        return done(request, f"Competency {competency.code} saved.",
+                    reverse("competency:version_detail", args=[competency.version_id]) + f"#competency-{competency.pk}")
+
+    return form_page(request, form, "competency/competency_form.html",
+                     {"version": competency.version, "area": competency.area, "competency": competency}, save)
 
 
 @require_http_methods(["GET", "POST"])

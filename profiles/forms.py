@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from accounts.forms import PlainFormMixin
 from competency.models import Competency, FrameworkVersion, VersionStatus
+from competency.trees import subtree
 
 from .models import Comparator, OrgUnit, Person, RoleProfile
 
@@ -56,15 +57,7 @@ class OrgUnitForm(PlainFormMixin, forms.ModelForm):
 
 
 def _unit_and_below(unit: OrgUnit) -> set[int]:
-    children: dict[int | None, list[int]] = {}
-    for pk, parent_id in OrgUnit.objects.values_list("pk", "parent_id"):
-        children.setdefault(parent_id, []).append(pk)
-    found, stack = set(), [unit.pk]
-    while stack:
-        pk = stack.pop()
-        found.add(pk)
-        stack.extend(children.get(pk, []))
-    return found
+    return subtree(OrgUnit.objects.values_list("pk", "parent_id"), unit.pk)
 
 
 class RoleProfileForm(PlainFormMixin, forms.ModelForm):

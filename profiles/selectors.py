@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 
 from accounts.permissions import visible_people, visible_profiles
 from competency.models import CompetencyArea, ProficiencyLevel
+from competency.trees import depth_first
 
 from .models import OrgUnit, Person, RoleProfile
 
@@ -156,10 +157,5 @@ def orgunit_tree() -> list[UnitNode]:
     children: dict[int | None, list[OrgUnit]] = defaultdict(list)
     for unit in units:
         children[unit.parent_id].append(unit)
-    out: list[UnitNode] = []
-    stack = [(unit, 0) for unit in reversed(children[None])]
-    while stack:
-        unit, depth = stack.pop()
-        out.append(UnitNode(unit=unit, depth=depth, people=unit.people_count))
-        stack.extend((child, depth + 1) for child in reversed(children[unit.pk]))
-    return out
+    return [UnitNode(unit=unit, depth=depth, people=unit.people_count)
+            for unit, depth in depth_first(children, key=lambda unit: unit.pk)]

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import can, get_for_user, is_reader, permission_required
-from accounts.shortcuts import apply_form_errors, invalid, refuse
+from accounts.shortcuts import done, form_page, invalid, refuse
 from competency.importers import ImportFailed
 
 from . import selectors, services
@@ -57,20 +57,14 @@ def orgunit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _orgunit_form(request: HttpRequest, unit: OrgUnit, initial: dict | None = None) -> HttpResponse:
     form = OrgUnitForm(request.POST or None, instance=unit, initial=initial)
-    context = {"form": form, "unit": unit}
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                saved = services.orgunit_save(unit=unit, name=data["name"], code=data["code"], parent=data["parent"],
-                                              head=data["head"])
-            except ValidationError as error:
-                apply_form_errors(form, error)
-                return invalid(request, "profiles/orgunit_form.html", context)
-            messages.success(request, f"{saved.name} saved.")
-            return redirect(reverse("profiles:orgunit_tree") + f"#unit-{saved.pk}")
-        return invalid(request, "profiles/orgunit_form.html", context)
-    return render(request, "profiles/orgunit_form.html", context)
+
+    def save() -> HttpResponse:
+        data = form.cleaned_data
+        saved = services.orgunit_save(unit=unit, name=data["name"], code=data["code"], parent=data["parent"],
+                                      head=data["head"])
+        return done(request, f"{saved.name} saved.", reverse("profiles:orgunit_tree") + f"#unit-{saved.pk}")
+
+    return form_page(request, form, "profiles/orgunit_form.html", {"unit": unit}, save)
 
 
 # --- role profiles ---------------------------------------------------------------------------------
@@ -88,17 +82,13 @@ def profile_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile_create(request: HttpRequest) -> HttpResponse:
     form = RoleProfileForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                profile = services.profile_create(**form.cleaned_data, actor=request.user)
-            except ValidationError as error:
-                apply_form_errors(form, error)
-                return invalid(request, "profiles/profile_form.html", {"form": form})
-            messages.success(request, f"{profile.name} created. Set its requirements next.")
-            return redirect("profiles:profile_requirements", pk=profile.pk)
-        return invalid(request, "profiles/profile_form.html", {"form": form})
-    return render(request, "profiles/profile_form.html", {"form": form})
+
+    def create() -> HttpResponse:
+        profile = services.profile_create(**form.cleaned_data, actor=request.user)
+        return done(request, f"{profile.name} created. Set its requirements next.",
+                    reverse("profiles:profile_requirements", args=[profile.pk]))
+
+    return form_page(request, form, "profiles/profile_form.html", {}, create)
 
 
 def _profile(request: HttpRequest, pk: int, action: str = "profile.view") -> RoleProfile:
@@ -122,20 +112,13 @@ def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def profile_edit(request: HttpRequest, pk: int) -> HttpResponse:
     profile = _profile(request, pk, "profile.edit")
     form = RoleProfileForm(request.POST or None, instance=profile)
-    context = {"form": form, "profile": profile}
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.profile_update(profile=profile, name=data["name"], code=data["code"],
-                                        description=data["description"])
-            except ValidationError as error:
-                apply_form_errors(form, error)
-                return invalid(request, "profiles/profile_form.html", context)
-            messages.success(request, f"{profile.name} saved.")
-            return redirect("profiles:profile_detail", pk=pk)
-        return invalid(request, "profiles/profile_form.html", context)
-    return render(request, "profiles/profile_form.html", context)
+
+    def save() -> HttpResponse:
+        data = form.cleaned_data
+        services.profile_update(profile=profile, name=data["name"], code=data["code"], description=data["description"])
+        return done(request, f"{profile.name} saved.", reverse("profiles:profile_detail", args=[pk]))
+
+    return form_page(request, form, "profiles/profile_form.html", {"profile": profile}, save)
 
 
 @require_http_methods(["GET", "POST"])
@@ -211,24 +194,16 @@ def profile_expectations(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile_approve(request: HttpRequest, pk: int) -> HttpResponse:
     profile = _profile(request, pk, "profile.approve")
-    form = ApproveProfileForm(request.POST or None)
-    context = {"profile": profile, "form": form}
-    if request.method == "POST":
-        if not form.is_valid():
-            return invalid(request, "profiles/profile_approve.html", context)
-        try:
-            services.profile_approve(profile=profile, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                apply_form_errors(form, error)
-                return invalid(request, "profiles/profile_approve.html", context)
-            return refuse(request, error, reverse("profiles:profile_detail", args=[pk]))
-        messages.success(request, f"{profile.name} is approved.")
-        return redirect("profiles:profile_detail", pk=pk)
-    if profile.status == ProfileStatus.APPROVED:
+    if request.method == "GET" and profile.status == ProfileStatus.APPROVED:
         messages.info(request, f"{profile.name} is already approved (revision {profile.revision}).")
         return redirect("profiles:profile_detail", pk=pk)
-    return render(request, "profiles/profile_approve.html", context)
+    form = ApproveProfileForm(request.POST or None)
+
+    def approve() -> HttpResponse:
+        services.profile_approve(profile=profile, actor=request.user, **form.cleaned_data)
+        return done(request, f"{profile.name} is approved.", reverse("profiles:profile_detail", args=[pk]))
+
+    return form_page(request, form, "profiles/profile_approve.html", {"profile": profile}, approve)
 
 
 @require_http_methods(["GET", "POST"])
@@ -288,19 +263,13 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_for_user(request.user, selectors.person_for_page(pk), "person.edit", pk=pk)
     form = PersonForm(request.POST or None, instance=person)
-    context = {"person": person, "form": form}
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.person_update(person=person, **{k: form.cleaned_data[k] for k in (
-                    "org_unit", "role_profile", "manager", "start_date_in_role", "active")})
-            except ValidationError as error:
-                apply_form_errors(form, error)
-                return invalid(request, "profiles/person_form.html", context)
-            messages.success(request, f"{person} saved.")
-            return redirect("profiles:person_detail", pk=pk)
-        return invalid(request, "profiles/person_form.html", context)
-    return render(request, "profiles/person_form.html", context)
+
+    def save() -> HttpResponse:
+        services.person_update(person=person, **{k: form.cleaned_data[k] for k in (
+            "org_unit", "role_profile", "manager", "start_date_in_role", "active")})
+        return done(request, f"{person} saved.", reverse("profiles:person_detail", args=[pk]))
+
+    return form_page(request, form, "profiles/person_form.html", {"person": person}, save)
 
 
 @permission_required("people.import")
