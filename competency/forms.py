@@ -184,7 +184,8 @@ class MoodleMappingForm(PlainFormMixin, forms.Form):
         choices = [("-1", "— not in this file —")] + [(str(i), f"{i + 1}: {label or '(no header)'}") for i, label in enumerate(header)]
         for key, label, _aliases in MOODLE_FIELDS:
             self.fields[key] = forms.TypedChoiceField(
-                label=label, choices=choices, coerce=int, initial=str(initial_mapping.get(key, -1))
+                label=label, choices=choices, coerce=int, empty_value=-1, required=False,
+                initial=str(initial_mapping.get(key, -1)),
             )
 
     def mapping(self) -> dict[str, int]:
