@@ -137,9 +137,17 @@ def _managing_only(user, obj=None) -> RuleResult:
 # --- the rules ------------------------------------------------------------------------------------
 
 
-@rule("dashboard.view")
+# What every signed-in person may open: the dashboard, the lists (each scoped to what its reader may
+# see) and the organisation chart.
+@rule("dashboard.view", "framework.browse", "profile.browse", "orgunit.browse", "orgunit.view")
 def _anyone_signed_in(user, obj=None) -> RuleResult:
     return True
+
+
+# An uploaded file waiting for confirmation is seen by the HR or quality manager who uploaded it only.
+@rule("import.view", "import.confirm", "peopleimport.view")
+def _own_upload(user, upload) -> RuleResult:
+    return is_managing(user) and upload.created_by_id == user.pk
 
 
 # --- competency frameworks ------------------------------------------------------------------------
@@ -168,28 +176,39 @@ def visible_statuses(user) -> set[str]:
     return {PUBLISHED}
 
 
-@rule("framework.browse")
-def _framework_browse(user, obj=None) -> RuleResult:
-    return True
-
-
 @rule("framework.create", "framework.import")
 def _framework_create(user, obj=None) -> RuleResult:
     return _managing_only(user)
 
 
+def visible_versions_q(user, prefix: str = ""):
+    """The versions a user reads, as a filter (`prefix` reaches versions from another model): managers
+    all; others those of the statuses they read, and invited stakeholders a version while it is in review."""
+    from django.db.models import Q
+
+    if is_managing(user):
+        return Q()
+    return Q(**{f"{prefix}status__in": visible_statuses(user)}) | Q(
+        **{f"{prefix}status": IN_REVIEW, f"{prefix}invitations__user": user}
+    )
+
+
 @rule("framework.view")
 def _framework_view(user, framework) -> RuleResult:
-    if is_managing(user):
-        return True
-    return framework.versions.filter(status__in=visible_statuses(user)).exists() or framework.versions.filter(
-        invitations__user=user
-    ).exists()
+    return is_managing(user) or framework.versions.filter(visible_versions_q(user)).exists()
 
 
 @rule("version.view", "version.export")
 def _version_view(user, version) -> RuleResult:
-    return version.status in visible_statuses(user) or _is_invited(user, version)
+    return version.status in visible_statuses(user) or (version.status == IN_REVIEW and _is_invited(user, version))
+
+
+@rule("version.review")
+def _version_review(user, version) -> RuleResult:
+    """The review page: owners, invited stakeholders while it is in review, and auditors (the record)."""
+    if is_managing(user) or user.role == Role.AUDITOR or (version.status == IN_REVIEW and _is_invited(user, version)):
+        return True
+    return Denied("The review page is for the framework's owners and invited stakeholders.")
 
 
 @rule("version.edit")
@@ -197,9 +216,7 @@ def _version_edit(user, version) -> RuleResult:
     if not is_managing(user):
         return _managing_only(user)
     if not version.is_editable:
-        return Denied(
-            f"{version} is {version.get_status_display().lower()}: it is frozen. Revise it to make changes."
-        )
+        return Denied(version.frozen_message())
     return True
 
 
@@ -234,19 +251,10 @@ def _comment_resolve(user, comment) -> RuleResult:
     return _managing_only(user)
 
 
-@rule("import.view", "import.confirm")
-def _import_own(user, framework_import) -> RuleResult:
-    return is_managing(user) and framework_import.created_by_id == user.pk
-
-
 def visible_frameworks(user, queryset: QuerySet) -> QuerySet:
     if is_managing(user):
         return queryset
-    from django.db.models import Q
-
-    return queryset.filter(
-        Q(versions__status__in=visible_statuses(user)) | Q(versions__invitations__user=user)
-    ).distinct()
+    return queryset.filter(visible_versions_q(user, prefix="versions__")).distinct()
 
 
 # --- role profiles, people and org units --------------------------------------------------------
@@ -260,11 +268,6 @@ def _reports_of(user) -> QuerySet:
     Person = apps.get_model("profiles", "Person")
     person = person_of(user)
     return Person.objects.filter(manager=person) if person else Person.objects.none()
-
-
-@rule("profile.browse", "orgunit.browse", "orgunit.view")
-def _signed_in(user, obj=None) -> RuleResult:
-    return True
 
 
 @rule("profile.view")
@@ -300,11 +303,6 @@ def _person_view(user, person) -> RuleResult:
 @rule("person.edit")
 def _person_edit(user, person) -> RuleResult:
     return _managing_only(user)
-
-
-@rule("peopleimport.view")
-def _people_import_own(user, job) -> RuleResult:
-    return is_managing(user) and job.created_by_id == user.pk
 
 
 def visible_people(user, queryset: QuerySet) -> QuerySet:

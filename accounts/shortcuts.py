@@ -59,3 +59,16 @@ def form_page(request: HttpRequest, form, template: str, context: dict, on_valid
 def done(request: HttpRequest, message: str, to: str) -> HttpResponse:
     messages.success(request, message)
     return redirect(to)
+
+
+def serialize(name: str) -> None:
+    """Makes transactions that change one graph (managers, org units) take turns until they commit, so
+    that two changes that are each fine cannot together close a loop. PostgreSQL: a transaction-level
+    advisory lock; SQLite: its transactions already take the write lock when they begin."""
+    from zlib import crc32
+
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [crc32(name.encode())])

@@ -36,25 +36,11 @@ def _csv_text(rows: list[list[str]]) -> str:
     return buffer.getvalue()
 
 
-def _related_codes(tree: VersionTree) -> dict[int, list[str]]:
-    from .models import Competency
-
-    codes = {node.competency.pk: node.competency.code for area in tree.areas for node in area.nodes}
-    related: dict[int, list[str]] = {pk: [] for pk in codes}
-    through = Competency.related.through
-    for source, target in through.objects.filter(from_competency__version=tree.version).values_list(
-        "from_competency_id", "to_competency_id"
-    ):
-        related[source].append(codes[target])
-    return {pk: sorted(values) for pk, values in related.items()}
-
-
 # --- Proficio CSV ----------------------------------------------------------------------------------
 
 
 def proficio_csv(version: FrameworkVersion) -> str:
     tree = version_tree(version)
-    related = _related_codes(tree)
     parents = {node.competency.pk: node.competency.code for area in tree.areas for node in area.nodes}
     header = ["area_code", "area_name", "area_description", "code", "name", "parent_code", "description",
               "iso_clauses", "related_codes"] + [f"level_{level.value}" for level in tree.levels]
@@ -68,7 +54,7 @@ def proficio_csv(version: FrameworkVersion) -> str:
             rows.append(
                 [area.code, area.name, area.description, competency.code, competency.name,
                  parents.get(competency.parent_id, ""), competency.description,
-                 "; ".join(clause.number for clause in node.clauses), "; ".join(related[competency.pk])]
+                 "; ".join(clause.number for clause in node.clauses), "; ".join(node.related)]
                 + ["\n".join(node.indicators.get(level.value, [])) for level in tree.levels]
             )
     return _csv_text(rows)
@@ -99,7 +85,6 @@ def moodle_csv(version: FrameworkVersion) -> str:
     tree = version_tree(version)
     framework = version.framework
     kept = framework.extra.get("moodle", {})
-    related = _related_codes(tree)
     depth = max((node.depth + 2 for area in tree.areas for node in area.nodes), default=1)
     taxonomy = kept.get("taxonomy") or []
     taxonomy = (taxonomy + ["competency"] * depth)[:max(depth, len(taxonomy))]
@@ -127,7 +112,7 @@ def moodle_csv(version: FrameworkVersion) -> str:
                 codes.get(competency.parent_id, area.code), competency.code, competency.name,
                 competency.description, moodle.get("descriptionformat", "1"), moodle.get("scalevalues", ""),
                 moodle.get("scaleconfiguration", ""), moodle.get("ruletype", ""), moodle.get("ruleoutcome", "0"),
-                moodle.get("ruleconfig", "null"), ",".join(escape(code) for code in related[competency.pk]),
+                moodle.get("ruleconfig", "null"), ",".join(escape(code) for code in node.related),
                 moodle.get("exportid", str(competency.pk)), "", "",
             ])
     return _csv_text(rows)
@@ -179,7 +164,6 @@ def case_package(version: FrameworkVersion, *, base_uri: str) -> dict:
         document["statusStartDate"] = version.effective_date.isoformat()
     items, associations, criteria = [], [], []
     doc_link = link("CFDocuments", doc_id, framework.name)
-    related = _related_codes(tree)
     uuid_by_code: dict[str, str] = {}
     for area_position, area_node in enumerate(tree.areas, start=1):
         area = area_node.area
@@ -215,7 +199,7 @@ def case_package(version: FrameworkVersion, *, base_uri: str) -> dict:
                 derived("child", competency.code), link("CFItems", identifier, competency.name),
                 link("CFItems", uuid_by_code[parent_code], parent_title), competency.position, changed, base,
             ))
-            for other in related[competency.pk]:
+            for other in node.related:
                 if competency.code < other:  # one association per related pair
                     association_id = derived("related", competency.code, other)
                     associations.append({

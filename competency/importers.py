@@ -21,6 +21,8 @@ from django.db import transaction
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from accounts.shortcuts import save_unique
+
 from .models import (
     BehaviouralIndicator,
     Competency,
@@ -250,8 +252,8 @@ def split_indicators(cell: str) -> list[str]:
     return [INDICATOR_BULLET.sub("", line).strip() for line in cell.splitlines() if line.strip()]
 
 
-def read_proficio_csv(text: str, *, scale: ProficiencyScale, delimiter: str = ",",
-                      name: str = "", valid_clauses: set[str] | None = None) -> ImportPlan:
+def read_proficio_csv(text: str, *, delimiter: str = ",", valid_clauses: set[str] | None = None) -> ImportPlan:
+    """The levels of the indicator columns are checked against the scale chosen on the confirm page."""
     rows = _csv_rows(text, delimiter)
     if not rows:
         raise ImportFailed([ImportIssue("The file is empty.")])
@@ -264,19 +266,12 @@ def read_proficio_csv(text: str, *, scale: ProficiencyScale, delimiter: str = ",
             f"the header lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}. "
             f"Proficio CSV needs {', '.join(PROFICIO_REQUIRED)}." + separator_hint(text, delimiter), header_line,
         )])
-    levels = {level.value for level in scale.levels.all()}
     level_columns: dict[int, int] = {}
     warnings = []
     for index, column in enumerate(header):
         match = LEVEL_COLUMN.match(column)
         if match:
-            value = int(match.group(1))
-            if value not in levels:
-                issues.append(ImportIssue(
-                    f"the scale {scale.name} has no level {value} (its levels are {min(levels)}–{max(levels)}).",
-                    header_line, column,
-                ))
-            level_columns[value] = index
+            level_columns[int(match.group(1))] = index
         elif column not in PROFICIO_REQUIRED + PROFICIO_OPTIONAL:
             warnings.append(f"The column “{column}” is not part of Proficio CSV and was ignored.")
     column = {name: header.index(name) for name in PROFICIO_REQUIRED + PROFICIO_OPTIONAL if name in header}
@@ -341,8 +336,8 @@ def read_proficio_csv(text: str, *, scale: ProficiencyScale, delimiter: str = ",
         raise ImportFailed(issues)
     if not any(node.parent_code for node in nodes):
         raise ImportFailed([ImportIssue("The file has no competencies (no row has a code).")])
-    return ImportPlan(source="proficio", name=name or "Imported framework", code=_framework_code(name, "imported"),
-                      description="", nodes=nodes, warnings=warnings)
+    return ImportPlan(source="proficio", name="Imported framework", code="imported-framework", description="",
+                      nodes=nodes, warnings=warnings)
 
 
 
@@ -484,7 +479,7 @@ def read_moodle_csv(text: str, *, delimiter: str = ",", mapping: dict[str, int] 
     if issues:
         raise ImportFailed(issues)
     line, cells = framework_row
-    scale_values = [item.strip() for item in value(cells, "scalevalues").split(",") if item.strip()]
+    scale_values = [item.strip()[:80] for item in value(cells, "scalevalues").split(",") if item.strip()]
     if not scale_values:
         raise ImportFailed([ImportIssue("the framework row has no scale values.", line, labels["scalevalues"])])
     repeated = [name for name, count in Counter(scale_values).items() if count > 1]
@@ -532,6 +527,21 @@ CASE_KEPT = ("CFItemType", "listEnumeration", "alternativeLabel", "notes", "lang
              "conceptKeywords")
 
 
+def _has_nul(value) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _link_identifier(link) -> str | None:
     if isinstance(link, dict):
         identifier = link.get("identifier")
@@ -549,6 +559,8 @@ def read_case_json(text: str) -> ImportPlan:
     except json.JSONDecodeError as error:
         raise ImportFailed([ImportIssue(f"the file is not valid JSON ({error.msg}, column {error.colno}).",
                                         line=error.lineno)]) from None
+    if _has_nul(package):
+        raise ImportFailed([ImportIssue("The file contains a NUL character (\\u0000), which no text may hold.")])
     if not isinstance(package, dict) or not isinstance(package.get("CFDocument"), dict):
         raise ImportFailed([ImportIssue("This is not a CASE CFPackage: it has no CFDocument object.")])
     document = package["CFDocument"]
@@ -727,12 +739,13 @@ def matching_scale(spec: ScaleSpec) -> ProficiencyScale | None:
 
 
 def _create_scale(spec: ScaleSpec) -> ProficiencyScale:
-    name, suffix = spec.name, 2
+    base = spec.name[:110]  # room for " (n)" within the 120 characters of a scale name
+    name, suffix = base, 2
     while ProficiencyScale.objects.filter(name=name).exists():
-        name, suffix = f"{spec.name} ({suffix})", suffix + 1
+        name, suffix = f"{base} ({suffix})", suffix + 1
     scale = ProficiencyScale.objects.create(name=name, proficient_value=spec.proficient_value)
     ProficiencyLevel.objects.bulk_create(
-        ProficiencyLevel(scale=scale, value=value, name=level_name[:80])
+        ProficiencyLevel(scale=scale, value=value, name=level_name)
         for value, level_name in enumerate(spec.level_names, start=1)
     )
     return scale
@@ -756,7 +769,7 @@ def apply_plan(plan: ImportPlan, *, actor, name: str, code: str, scale: Proficie
     framework = Framework(name=name, code=code, description=plan.description, scale=scale, owner=actor,
                           source=plan.source, extra=plan.framework_extra)
     framework.full_clean()
-    framework.save()
+    save_unique(framework, "code", "A framework with this code was just created; choose another code.")
     version = FrameworkVersion.objects.create(framework=framework, number=1, created_by=actor, change_note=change_note)
 
     ordered = plan.ordered()

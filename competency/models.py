@@ -173,6 +173,9 @@ class FrameworkVersion(models.Model):
     def label(self) -> str:
         return f"v{self.number}"
 
+    def frozen_message(self) -> str:
+        return f"{self} is {self.get_status_display().lower()}: it is frozen. Revise it to make changes."
+
     def save(self, *args, **kwargs) -> None:
         loaded = getattr(self, "_loaded_values", None)
         if loaded and loaded.get("status") not in EDITABLE_STATUSES:
@@ -205,9 +208,7 @@ class VersionContent(models.Model):
     def check_editable(self) -> None:
         version = self.owning_version()
         if not version.is_editable:
-            raise FrozenVersionError(
-                f"{version} is {version.get_status_display().lower()}: it is frozen. Revise it to make changes."
-            )
+            raise FrozenVersionError(version.frozen_message())
 
     def clean(self) -> None:
         super().clean()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from accounts.permissions import is_managing, visible_frameworks, visible_statuses
+from accounts.permissions import visible_frameworks, visible_versions_q
 
 from .models import (
     BehaviouralIndicator,
@@ -25,9 +25,7 @@ from .trees import depth_first
 
 def frameworks_for_list(user) -> QuerySet[Framework]:
     """Frameworks the user may see, each with the latest version the user may see and the published one."""
-    latest = FrameworkVersion.objects.filter(framework=OuterRef("pk")).order_by("-number")
-    if not is_managing(user):
-        latest = latest.filter(Q(status__in=visible_statuses(user)) | Q(invitations__user=user))
+    latest = FrameworkVersion.objects.filter(visible_versions_q(user), framework=OuterRef("pk")).order_by("-number")
     published = FrameworkVersion.objects.filter(framework=OuterRef("pk"), status=VersionStatus.PUBLISHED)
     return (
         visible_frameworks(user, Framework.objects.all())
@@ -51,14 +49,18 @@ def frameworks_for_list(user) -> QuerySet[Framework]:
     )
 
 
-def framework_versions(framework: Framework, statuses: set[str] | None) -> QuerySet[FrameworkVersion]:
-    versions = framework.versions.select_related("approved_by", "created_by").annotate(
-        competency_count=Count("competencies", distinct=True),
-        open_comments=Count("comments", filter=Q(comments__status="open"), distinct=True),
+def framework_versions(framework: Framework, user) -> QuerySet[FrameworkVersion]:
+    """The versions of a framework the user reads, newest first, with their counts."""
+    visible = framework.versions.filter(visible_versions_q(user)).values("pk")
+    return (
+        framework.versions.filter(pk__in=visible)
+        .select_related("approved_by", "created_by")
+        .annotate(
+            competency_count=Count("competencies", distinct=True),
+            open_comments=Count("comments", filter=Q(comments__status="open"), distinct=True),
+        )
+        .order_by("-number")
     )
-    if statuses is not None:
-        versions = versions.filter(status__in=statuses)
-    return versions.order_by("-number")
 
 
 def version_for_page(pk: int) -> QuerySet[FrameworkVersion]:

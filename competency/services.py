@@ -44,16 +44,19 @@ def framework_create(*, name: str, code: str, description: str, scale: Proficien
     return FrameworkVersion.objects.create(framework=framework, number=1, created_by=owner)
 
 
-def _locked(version: FrameworkVersion) -> FrameworkVersion:
-    """The version re-read under a row lock, so two people acting at once cannot both succeed."""
-    return FrameworkVersion.objects.select_for_update().select_related("framework").get(pk=version.pk)
+def _locked(version: FrameworkVersion, actor=None) -> FrameworkVersion:
+    """The version re-read under a lock on its framework, so that two people acting at once on any
+    version of one framework take turns (publishing one version retires another)."""
+    list(Framework.objects.select_for_update().filter(pk=version.framework_id).values_list("pk", flat=True))
+    locked = FrameworkVersion.objects.select_for_update().select_related("framework").get(pk=version.pk)
+    if actor is not None:
+        locked._history_user = actor  # the audit history names who took the step, also outside a request
+    return locked
 
 
 def _ensure_editable(version: FrameworkVersion) -> None:
     if not version.is_editable:
-        raise FrozenVersionError(
-            f"{version} is {version.get_status_display().lower()}: it is frozen. Revise it to make changes."
-        )
+        raise FrozenVersionError(version.frozen_message())
 
 
 def _require_status(version: FrameworkVersion, *allowed: str, action: str) -> None:
@@ -65,7 +68,7 @@ def _require_status(version: FrameworkVersion, *allowed: str, action: str) -> No
 
 @transaction.atomic
 def version_submit_for_review(*, version: FrameworkVersion, actor) -> FrameworkVersion:
-    version = _locked(version)
+    version = _locked(version, actor)
     _require_status(version, VersionStatus.DRAFT, action="sent for review")
     if not version.competencies.exists():
         raise ValidationError("Add at least one competency before sending the version for review.")
@@ -77,7 +80,7 @@ def version_submit_for_review(*, version: FrameworkVersion, actor) -> FrameworkV
 
 @transaction.atomic
 def version_return_to_draft(*, version: FrameworkVersion, actor) -> FrameworkVersion:
-    version = _locked(version)
+    version = _locked(version, actor)
     _require_status(version, VersionStatus.IN_REVIEW, action="returned to draft")
     version.status = VersionStatus.DRAFT
     version.save()
@@ -86,7 +89,7 @@ def version_return_to_draft(*, version: FrameworkVersion, actor) -> FrameworkVer
 
 @transaction.atomic
 def version_approve(*, version: FrameworkVersion, actor, change_note: str) -> FrameworkVersion:
-    version = _locked(version)
+    version = _locked(version, actor)
     _require_status(version, VersionStatus.IN_REVIEW, action="approved")
     open_comments = version.comments.filter(status=CommentStatus.OPEN).count()
     if open_comments:
@@ -107,15 +110,17 @@ def version_approve(*, version: FrameworkVersion, actor, change_note: str) -> Fr
 @transaction.atomic
 def version_publish(*, version: FrameworkVersion, actor, effective_date: date) -> FrameworkVersion:
     """Publishes an approved version and retires the one it supersedes."""
-    version = _locked(version)
+    version = _locked(version, actor)
     _require_status(version, VersionStatus.APPROVED, action="published")
     now = timezone.now()
-    superseded = FrameworkVersion.objects.select_for_update().filter(
-        framework=version.framework, status=VersionStatus.PUBLISHED
-    )
+    superseded = list(FrameworkVersion.objects.filter(framework=version.framework, status=VersionStatus.PUBLISHED))
+    newer = [previous for previous in superseded if previous.number > version.number]
+    if newer:
+        raise ValidationError(f"{newer[0]} is in force and newer; {version} can no longer be published.")
     for previous in superseded:
         previous.status = VersionStatus.RETIRED
         previous.retired_at = now
+        previous._history_user = actor
         previous.save()
     version.status = VersionStatus.PUBLISHED
     version.published_at = now
@@ -126,7 +131,7 @@ def version_publish(*, version: FrameworkVersion, actor, effective_date: date) -
 
 @transaction.atomic
 def version_retire(*, version: FrameworkVersion, actor) -> FrameworkVersion:
-    version = _locked(version)
+    version = _locked(version, actor)
     _require_status(version, VersionStatus.PUBLISHED, action="retired")
     version.status = VersionStatus.RETIRED
     version.retired_at = timezone.now()
@@ -137,12 +142,17 @@ def version_retire(*, version: FrameworkVersion, actor) -> FrameworkVersion:
 @transaction.atomic
 def version_revise(*, version: FrameworkVersion, actor) -> FrameworkVersion:
     """Copies a published (or retired) version into a new draft: the only way to change frozen content."""
-    version = _locked(version)
+    version = _locked(version, actor)
     _require_status(version, VersionStatus.PUBLISHED, VersionStatus.RETIRED, action="revised")
-    framework = Framework.objects.select_for_update().get(pk=version.framework_id)
-    if framework.versions.filter(status__in=[VersionStatus.DRAFT, VersionStatus.IN_REVIEW]).exists():
-        draft = framework.versions.filter(status__in=[VersionStatus.DRAFT, VersionStatus.IN_REVIEW]).first()
-        raise ValidationError(f"{draft} is already being prepared; finish or delete it before starting another.")
+    framework = version.framework
+    pending = framework.versions.filter(
+        status__in=[VersionStatus.DRAFT, VersionStatus.IN_REVIEW, VersionStatus.APPROVED]
+    ).first()
+    if pending is not None:
+        raise ValidationError(
+            f"{pending} is {pending.get_status_display().lower()} and not yet published; "
+            "finish it before starting another revision."
+        )
     number = (framework.versions.aggregate(top=Max("number"))["top"] or 0) + 1
     try:
         with transaction.atomic():
@@ -369,21 +379,31 @@ def review_invite(*, version: FrameworkVersion, users: Iterable, actor, base_url
         if user.pk not in already
     ]
     if created:
-        link = base_url + reverse("competency:version_review", args=[version.pk])
-        messages = [
-            (
-                f"Your review is requested: {version}",
-                render_to_string(
-                    "competency/email/review_invitation.txt",
-                    {"invitation": invitation, "version": version, "link": link, "actor": actor},
-                ),
-                settings.DEFAULT_FROM_EMAIL,
-                [invitation.user.email],
-            )
-            for invitation in created
-        ]
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+        from . import tasks  # the one place services reach tasks (tasks import services, not the reverse)
+
+        ids = [invitation.pk for invitation in created]
+        transaction.on_commit(lambda: tasks.send_review_invitations.delay(ids, base_url))
     return created
+
+
+def review_invitations_send(*, invitation_ids: list[int], base_url: str) -> int:
+    """Emails each invited stakeholder the link to the review; a failing mail server is retried by the task."""
+    invitations = ReviewInvitation.objects.filter(pk__in=invitation_ids).select_related(
+        "user", "invited_by", "version__framework"
+    )
+    messages = [
+        (
+            f"Your review is requested: {invitation.version}",
+            render_to_string("competency/email/review_invitation.txt", {
+                "invitation": invitation, "version": invitation.version, "actor": invitation.invited_by,
+                "link": base_url + reverse("competency:version_review", args=[invitation.version_id]),
+            }),
+            settings.DEFAULT_FROM_EMAIL,
+            [invitation.user.email],
+        )
+        for invitation in invitations
+    ]
+    return send_mass_mail(messages, fail_silently=False) if messages else 0
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from . import services
 from .models import FrameworkImport
 
 #: An upload nobody confirmed within this time is deleted (its text may hold an organisation's framework).
@@ -16,3 +17,11 @@ def purge_stale_imports() -> int:
         framework__isnull=True, created_at__lt=timezone.now() - STALE_IMPORT_AGE
     ).delete()
     return deleted
+
+
+@shared_task(name="competency.tasks.send_review_invitations", autoretry_for=(OSError,), retry_backoff=60,
+             max_retries=5)
+def send_review_invitations(invitation_ids: list[int], base_url: str) -> int:
+    """Sends the review invitations; a mail server that is down is tried again with growing pauses.
+    (A retry after a partial send may repeat an email: better twice than never for a review request.)"""
+    return services.review_invitations_send(invitation_ids=invitation_ids, base_url=base_url)

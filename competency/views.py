@@ -7,7 +7,7 @@ on the page the user came from; invalid forms are shown again with status 400.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
@@ -16,8 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import Role
-from accounts.permissions import can, get_for_user, is_managing, permission_required, visible_statuses
+from accounts.permissions import can, get_for_user, permission_required
 from accounts.shortcuts import apply_form_errors, done, form_page, invalid, refuse
 
 from . import exporters, importers, selectors, services
@@ -77,12 +76,8 @@ def framework_create(request: HttpRequest) -> HttpResponse:
 
 def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
     framework = get_for_user(request.user, Framework.objects.select_related("owner", "scale"), "framework.view", pk=pk)
-    statuses = None if is_managing(request.user) else visible_statuses(request.user)
-    versions = selectors.framework_versions(framework, statuses)
-    if statuses is not None:
-        versions = versions | selectors.framework_versions(framework, None).filter(invitations__user=request.user)
     return render(request, "competency/framework_detail.html", {
-        "framework": framework, "versions": versions.distinct(),
+        "framework": framework, "versions": selectors.framework_versions(framework, request.user),
     })
 
 
@@ -181,7 +176,7 @@ def version_diff(request: HttpRequest, pk: int, other_pk: int) -> HttpResponse:
         old, new = new, old
     return render(request, "competency/version_diff.html", {
         "diff": selectors.version_diff(old, new), "old": old, "new": new,
-        "versions": selectors.framework_versions(new.framework, None if is_managing(request.user) else visible_statuses(request.user)),
+        "versions": selectors.framework_versions(new.framework, request.user),
     })
 
 
@@ -333,11 +328,7 @@ def competency_move(request: HttpRequest, pk: int, direction: str) -> HttpRespon
 
 
 def version_review(request: HttpRequest, pk: int) -> HttpResponse:
-    version = _version(request, pk)
-    user = request.user
-    if not (can(user, "version.manage", version) or version.invitations.filter(user=user).exists()
-            or user.role == Role.AUDITOR):
-        raise PermissionDenied("The review page is for the framework's owners and invited stakeholders.")
+    version = _version(request, pk, "version.review")
     return render(request, "competency/version_review.html", _review_context(request, version))
 
 
@@ -446,8 +437,7 @@ def _read_plan(fmt: str, text: str, options: dict) -> importers.ImportPlan:
         return importers.read_moodle_csv(text, delimiter=options["delimiter"], mapping=mapping)
     if fmt == ImportFormat.CASE_JSON:
         return importers.read_case_json(text)
-    scale = ProficiencyScale.objects.filter(pk=options.get("scale_id")).first() or default_scale()
-    return importers.read_proficio_csv(text, scale=scale, delimiter=options["delimiter"])
+    return importers.read_proficio_csv(text, delimiter=options["delimiter"])
 
 
 def _pending_import(request: HttpRequest, pk: int, action: str) -> FrameworkImport:

@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from accounts.permissions import visible_frameworks, visible_profiles
 from competency.models import Framework
 
 from .models import OrgUnit, Person, ProfileStatus, RoleProfile
@@ -21,6 +22,11 @@ class ProfileFilter(django_filters.FilterSet):
     class Meta:
         model = RoleProfile
         fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.request is not None:  # offer only frameworks the reader may open
+            self.filters["framework"].queryset = visible_frameworks(self.request.user, Framework.objects.order_by("name"))
 
     def filter_org_unit(self, queryset, name, value):
         return queryset.filter(pk__in=Person.objects.filter(org_unit=value).values("role_profile"))
@@ -60,6 +66,8 @@ class PersonFilter(django_filters.FilterSet):
             data = data.copy()
             data["active"] = "yes"
         super().__init__(data, *args, **kwargs)
+        if self.request is not None:  # offer only roles the reader may open
+            self.filters["role_profile"].queryset = visible_profiles(self.request.user, RoleProfile.objects.order_by("name"))
 
     def filter_active(self, queryset, name, value):
         return queryset if value == "all" else queryset.filter(active=value == "yes")

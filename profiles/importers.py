@@ -19,11 +19,13 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.models import Role, User, normalise_email
+from accounts.shortcuts import serialize
 from competency.importers import ImportFailed, ImportIssue, decode
 
 from .models import OrgUnit, Person, RoleProfile
 
 BATCH_SIZE = 1000
+EMAIL_LENGTH = 254  # the most an account's email may hold
 REQUIRED = ["employee_id", "first_name", "last_name", "email", "org_unit", "role_profile", "manager_email"]
 OPTIONAL = ["active", "start_date_in_role"]
 HEADER_ALIASES = {
@@ -205,6 +207,8 @@ def parse_rows(table: list[tuple[int, list[str]]]) -> tuple[list[PersonRow], set
             value = getattr(row, name)
             if value:
                 try:
+                    if len(value) > EMAIL_LENGTH:
+                        raise ValidationError("too long")
                     validate_email(value)
                 except ValidationError:
                     problems.append(ImportIssue(f"{value} is not a valid email address.", line, name))
@@ -233,6 +237,7 @@ def parse_rows(table: list[tuple[int, list[str]]]) -> tuple[list[PersonRow], set
 
 
 def plan_people_import(table: list[tuple[int, list[str]]]) -> PeoplePlan:
+    serialize("managers")  # plan and apply see one consistent graph of managers (see accounts.shortcuts)
     rows, optional_columns, issues = parse_rows(table)
     first_line: dict[str, int] = {}
     first_email: dict[str, int] = {}

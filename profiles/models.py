@@ -110,6 +110,8 @@ class RoleProfile(models.Model):
     #: The requirements as approved in the latest revision. People's pages (and later gap analyses) read
     #: these, so edits in progress do not apply to anyone before they are approved.
     approved_requirements = models.JSONField(default=list, blank=True, editable=False)
+    #: The expected behaviours and KPIs as approved: {"behaviours": [{"code", "text"}], "kpis": [{...}]}.
+    approved_expectations = models.JSONField(default=dict, blank=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -190,8 +192,7 @@ class PerformanceIndicator(models.Model):
 
 class ImportStatus(models.TextChoices):
     PENDING = "pending", "Waiting for confirmation"
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Importing"
+    QUEUED = "queued", "Confirmed, importing"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
 

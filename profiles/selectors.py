@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.db.models import Count, Q, QuerySet
 
@@ -119,8 +120,16 @@ def profile_sheet(profile: RoleProfile, *, with_extras: bool = True, approved_on
                 weight=requirement.weight, critical=requirement.critical,
                 bar_percent=round(100 * requirement.required_level / top, 1), competency_id=competency.pk,
             ))
-    behaviours = list(profile.behaviours.select_related("competency")) if with_extras else []
-    kpis = list(profile.kpis.all()) if with_extras else []
+    if not with_extras:
+        behaviours, kpis = [], []
+    elif use_snapshot:
+        approved = profile.approved_expectations or {}
+        behaviours = [SimpleNamespace(competency=SimpleNamespace(code=b["code"]), text=b["text"])
+                      for b in approved.get("behaviours", [])]
+        kpis = [SimpleNamespace(**k) for k in approved.get("kpis", [])]
+    else:
+        behaviours = list(profile.behaviours.select_related("competency"))
+        kpis = list(profile.kpis.all())
     people = profile.people.filter(active=True).count() if with_extras else 0
     return ProfileSheet(profile=profile, levels=levels, areas=list(areas.values()), behaviours=behaviours, kpis=kpis,
                         people_count=people, approved=use_snapshot or profile.status == "approved")

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.shortcuts import save_unique
+from accounts.shortcuts import save_unique, serialize
 from competency.models import Competency, FrameworkVersion, VersionStatus
 
 from .models import ExpectedBehaviour, OrgUnit, PerformanceIndicator, Person, ProfileStatus, Requirement, RoleProfile
@@ -25,7 +25,10 @@ logger = logging.getLogger(__name__)
 @transaction.atomic
 def orgunit_save(*, unit: OrgUnit | None = None, name: str, code: str, parent: OrgUnit | None,
                  head: Person | None) -> OrgUnit:
+    serialize("org units")
     unit = unit or OrgUnit()
+    if parent is not None:
+        parent.refresh_from_db()  # its place as committed by whoever changed the tree before us
     unit.name, unit.code, unit.parent, unit.head = name, code, parent, head
     unit.full_clean()
     save_unique(unit, "code", "An org unit with this code was just created; choose another code.")
@@ -184,6 +187,11 @@ def profile_approve(*, profile: RoleProfile, actor, change_note: str) -> RolePro
         }
         for r in profile.requirements.select_related("competency__area")
     ]
+    profile.approved_expectations = {
+        "behaviours": [{"code": b.competency.code, "text": b.text} for b in profile.behaviours.select_related("competency")],
+        "kpis": [{"name": k.name, "target_text": k.target_text, "how_measured": k.how_measured} for k in profile.kpis.all()],
+    }
+    profile._history_user = actor
     profile.save()
     return profile
 
@@ -203,17 +211,19 @@ class MigrationRow:
 
 
 def migration_preview(profile: RoleProfile, target: FrameworkVersion) -> list[MigrationRow]:
-    """How each requirement fares in `target`: matched by competency code, as the diff of versions is."""
+    """How each requirement fares in `target`. Competencies are matched by their UUID, which a revision
+    keeps even when it changes a code (as the diff of versions matches them); by code otherwise."""
     if target.framework_id != profile.framework_version.framework_id:
         raise ValidationError("A profile moves only to another version of its own framework.")
     requirements = list(profile.requirements.select_related("competency").prefetch_related("competency__indicators"))
     behaviours = Counter(profile.behaviours.values_list("competency_id", flat=True))
-    codes = [r.competency.code for r in requirements]
-    targets = {c.code: c for c in target.competencies.filter(code__in=codes).prefetch_related("indicators")}
+    candidates = list(target.competencies.prefetch_related("indicators"))
+    by_uuid = {c.uuid: c for c in candidates}
+    by_code = {c.code: c for c in candidates}
     rows = []
     for requirement in requirements:
         old = requirement.competency
-        new = targets.get(old.code)
+        new = by_uuid.get(old.uuid) or by_code.get(old.code)
         if new is None:
             details = [f"{old.code} is not in {target}; the requirement will be removed."]
             if behaviours[old.pk]:
@@ -222,6 +232,8 @@ def migration_preview(profile: RoleProfile, target: FrameworkVersion) -> list[Mi
                                      behaviours[old.pk]))
             continue
         details = []
+        if new.code != old.code:
+            details.append(f"Code changed: {old.code} → {new.code}.")
         if new.name != old.name:
             details.append(f"Renamed: “{old.name}” → “{new.name}”.")
         if new.description != old.description:
@@ -284,6 +296,9 @@ def manager_loop(person_pk: int | None, manager: Person | None) -> bool:
 @transaction.atomic
 def person_update(*, person: Person, org_unit: OrgUnit, role_profile: RoleProfile | None, manager: Person | None,
                   start_date_in_role, active: bool) -> Person:
+    serialize("managers")
+    if manager is not None:
+        manager.refresh_from_db()
     if manager is not None and manager_loop(person.pk, manager):
         raise ValidationError({"manager": f"{manager} is managed, directly or not, by {person}: that would make a loop."})
     person.org_unit, person.role_profile, person.manager = org_unit, role_profile, manager
@@ -322,34 +337,32 @@ def people_import_apply(*, import_id: int) -> dict:
     from .models import ImportStatus, PeopleImport
     from competency.importers import ImportFailed
 
-    with transaction.atomic():
-        job = PeopleImport.objects.select_for_update().get(pk=import_id)
-        if job.status != ImportStatus.QUEUED:
-            return job.summary  # done, failed or running elsewhere: nothing to do
-        job.status = ImportStatus.RUNNING
-        job.save(update_fields=["status"])
+    def finish(status: str, summary: dict) -> dict:
+        PeopleImport.objects.filter(pk=import_id).update(status=status, summary=summary, finished_at=timezone.now())
+        return summary
+
     try:
+        # One transaction holds the job's row lock from start to end: a second delivery of the task waits,
+        # then finds the job done; if the worker dies, nothing is committed and the redelivered task runs it.
         with transaction.atomic():
+            job = PeopleImport.objects.select_for_update().get(pk=import_id)
+            if job.status != ImportStatus.QUEUED:
+                return job.summary  # done or failed already: nothing to do
             plan = plan_people_import(read_table(bytes(job.content), job.filename, job.encoding))
             result = apply_people_plan(plan, actor=job.created_by)
-            summary = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
-                       "invited": len(result.invited_user_ids)}
-            PeopleImport.objects.filter(pk=job.pk).update(status=ImportStatus.DONE, summary=summary,
-                                                          finished_at=timezone.now())
+            summary = finish(ImportStatus.DONE, {"created": result.created, "updated": result.updated,
+                                                 "unchanged": result.unchanged, "invited": len(result.invited_user_ids)})
             if result.invited_user_ids:
                 _queue_after_commit("send_invitations", result.invited_user_ids)
+            return summary
     except ImportFailed as failure:
-        summary = {"errors": [str(issue) for issue in failure.issues]}
-        PeopleImport.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, summary=summary,
-                                                      finished_at=timezone.now())
+        return finish(ImportStatus.FAILED, {"errors": [str(issue) for issue in failure.issues]})
     except Exception:
         # Whatever went wrong, the page must stop saying "importing" and the transaction has changed nothing.
         logger.exception("People import %s failed", import_id)
-        summary = {"errors": ["An unexpected error stopped the import; nothing was changed. "
-                              "Try again, and tell your Proficio administrator if it happens again."]}
-        PeopleImport.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, summary=summary,
-                                                      finished_at=timezone.now())
-    return summary
+        return finish(ImportStatus.FAILED, {"errors": [
+            "An unexpected error stopped the import; nothing was changed. "
+            "Try again, and tell your Proficio administrator if it happens again."]})
 
 
 def invitations_send(*, user_ids: list[int]) -> int:

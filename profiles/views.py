@@ -28,7 +28,7 @@ from .forms import (
     RoleProfileForm,
 )
 from .importers import plan_people_import, read_table
-from .models import ImportStatus, OrgUnit, PeopleImport, Person, ProfileStatus, RoleProfile
+from .models import ImportStatus, OrgUnit, PeopleImport, ProfileStatus, RoleProfile
 
 PEOPLE_PER_PAGE = 50
 PREVIEW_ROWS = 200
@@ -72,7 +72,7 @@ def _orgunit_form(request: HttpRequest, unit: OrgUnit, initial: dict | None = No
 
 @permission_required("profile.browse")
 def profile_list(request: HttpRequest) -> HttpResponse:
-    filterset = ProfileFilter(request.GET, queryset=selectors.profiles_for_list(request.user))
+    filterset = ProfileFilter(request.GET, queryset=selectors.profiles_for_list(request.user), request=request)
     return render(request, "profiles/profile_list.html", {
         "filter": filterset, "profiles": filterset.qs, "can_create": can(request.user, "profile.create"),
     })
@@ -101,9 +101,11 @@ def _profile(request: HttpRequest, pk: int, action: str = "profile.view") -> Rol
 
 def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
     profile = _profile(request, pk)
+    can_edit = can(request.user, "profile.edit", profile)
     return render(request, "profiles/profile_detail.html", {
-        "sheet": selectors.profile_sheet(profile), "profile": profile,
-        "can_edit": can(request.user, "profile.edit", profile),
+        # Those who only read the profile see what is approved; changes in progress are the editors' business.
+        "sheet": selectors.profile_sheet(profile, approved_only=not can_edit), "profile": profile,
+        "can_edit": can_edit,
         "can_see_everyone": is_reader(request.user),
     })
 
@@ -237,7 +239,7 @@ def profile_migrate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("person.browse")
 def person_list(request: HttpRequest) -> HttpResponse:
-    filterset = PersonFilter(request.GET, queryset=selectors.people_for_list(request.user))
+    filterset = PersonFilter(request.GET, queryset=selectors.people_for_list(request.user), request=request)
     page = Paginator(filterset.qs, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "profiles/person_list.html", {
         "filter": filterset, "page": page, "can_import": can(request.user, "people.import"),

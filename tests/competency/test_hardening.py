@@ -133,15 +133,14 @@ def test_a_utf16_file_is_read_whatever_encoding_was_chosen():
     assert "Área" in importers.decode(raw, "utf-8")
 
 
-def test_a_semicolon_file_read_with_commas_gets_a_hint(scale):
+def test_a_semicolon_file_read_with_commas_gets_a_hint():
     with pytest.raises(importers.ImportFailed, match="separated by semicolons"):
-        importers.read_proficio_csv("area_code;area_name;code;name\nA;Area;A-1;One\n", scale=scale)
+        importers.read_proficio_csv("area_code;area_name;code;name\nA;Area;A-1;One\n")
 
 
-def test_a_proficio_row_whose_parent_is_another_area_is_refused(scale):
+def test_a_proficio_row_whose_parent_is_another_area_is_refused():
     with pytest.raises(importers.ImportFailed, match="the parent A is another area; the row belongs to B"):
-        importers.read_proficio_csv("area_code,area_name,code,name,parent_code\nA,Area A,,,\nB,Area B,B-1,One,A\n",
-                                    scale=scale)
+        importers.read_proficio_csv("area_code,area_name,code,name,parent_code\nA,Area A,,,\nB,Area B,B-1,One,A\n")
 
 
 def test_a_renamed_code_shows_as_a_change_not_as_added_and_removed(client, draft, hr):
@@ -166,3 +165,39 @@ def test_an_imported_code_with_spaces_can_be_saved_unchanged(client, draft, hr):
     assert response.status_code == 302
     response = client.post(f"/frameworks/competencies/{competency.pk}/edit/", {"code": "a,b", "name": "Child 1"})
     assert response.status_code == 400 and "without commas" in text(response)
+
+
+def test_a_nul_escape_in_case_json_is_refused():
+    with pytest.raises(importers.ImportFailed, match="NUL character"):
+        importers.read_case_json(case_package(item_extra={"fullStatement": "Item\\u0000"}).replace("\\\\u0000", "\\u0000"))
+
+
+def test_long_scale_names_are_shortened_before_a_number_is_added(hr):
+    spec = importers.ScaleSpec(name="S" * 120, level_names=["a", "b"], proficient_value=1)
+    first, second = importers._create_scale(spec), importers._create_scale(spec)
+    assert len(first.name) <= 120 and len(second.name) <= 120 and first.name != second.name
+
+
+def test_proficio_csv_levels_are_checked_against_the_scale_chosen_at_confirmation(hr):
+    from competency.models import ProficiencyLevel
+
+    plan = importers.read_proficio_csv("area_code,area_name,code,name,level_6\nA,Area,A-1,One,Leads the sector\n")
+    with pytest.raises(ValidationError, match="indicators for level 6"):
+        importers.apply_plan(plan, actor=hr, name="Six", code="six", scale=ProficiencyScale.objects.get())
+    seven = ProficiencyScale.objects.create(name="Seven", proficient_value=4)
+    ProficiencyLevel.objects.bulk_create(ProficiencyLevel(scale=seven, value=v, name=f"L{v}") for v in range(1, 8))
+    version = importers.apply_plan(plan, actor=hr, name="Six", code="six", scale=seven)
+    assert version.competencies.get().indicators.get().level == 6
+
+
+def test_a_stakeholder_reads_a_version_only_while_it_is_in_review(client, draft, hr):
+    build_framework(draft, areas=1, per_area=1)
+    services.version_submit_for_review(version=draft, actor=hr)
+    stakeholder = UserFactory()
+    services.review_invite(version=draft, users=[stakeholder], actor=hr, base_url="http://testserver")
+    client.force_login(stakeholder)
+    assert client.get(f"/frameworks/versions/{draft.pk}/").status_code == 200
+    services.version_return_to_draft(version=draft, actor=hr)
+    assert client.get(f"/frameworks/versions/{draft.pk}/").status_code == 404
+    assert client.get(f"/frameworks/versions/{draft.pk}/export/case-json/").status_code == 404
+    assert "Leadership" not in text(client.get("/frameworks/"))

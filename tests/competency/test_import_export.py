@@ -124,7 +124,7 @@ def test_a_moodle_export_of_an_imported_framework_reimports_with_the_same_tree(h
 def test_a_native_framework_round_trips_through_proficio_csv(draft, hr, scale):
     build_framework(draft, areas=2, per_area=3)
     exported = exporters.proficio_csv(draft)
-    plan = importers.read_proficio_csv(exported, scale=scale, name="Copy")
+    plan = importers.read_proficio_csv(exported)
     copy = importers.apply_plan(plan, actor=hr, name="Copy", code="copy", scale=scale)
     assert imported_tree(copy) == imported_tree(draft)
     original = draft.competencies.get(code="A1-02")

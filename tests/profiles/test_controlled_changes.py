@@ -108,3 +108,58 @@ def test_the_profile_page_shows_how_many_hold_the_role_only_to_those_who_see_eve
     assert "hold this role" not in text(client.get(f"/profiles/{profile.pk}/"))
     client.force_login(world.user("auditor"))
     assert "1 person holds this role" in text(client.get(f"/profiles/{profile.pk}/"))
+
+
+def test_a_leader_reading_their_role_profile_sees_what_is_approved(client):
+    world = build_world()
+    profile, hr = world.objects["profile_leader"], world.user("hr")
+    competency = profile.requirements.get().competency
+    services.requirements_set(profile=profile, requirements=[services.RequirementInput(competency, 5, Decimal(1), True)])
+    services.expectations_set(profile=profile, behaviours=[(competency, "A draft behaviour")],
+                              kpis=[{"name": "Draft KPI", "comparator": ">=", "target": Decimal(1)}])
+    client.force_login(world.user("leader"))
+    page = text(client.get(f"/profiles/{profile.pk}/"))
+    assert "level 3" in page and "level 5" not in page
+    assert "A draft behaviour" not in page and "Draft KPI" not in page
+    client.force_login(hr)
+    page = text(client.get(f"/profiles/{profile.pk}/"))
+    assert "level 5" in page and "A draft behaviour" in page
+
+
+def test_moving_a_profile_follows_a_competency_whose_code_changed(version, hr):
+    from competency import services as framework_services
+
+    profile = services.profile_create(name="QM", code="qm", description="", framework_version=version, actor=hr)
+    competency = version.competencies.get(code="A0-00")
+    services.requirements_set(profile=profile, requirements=[services.RequirementInput(competency, 3, Decimal(1), False)])
+    services.expectations_set(profile=profile, behaviours=[(competency, "Keeps it")], kpis=[])
+    v2 = framework_services.version_revise(version=version, actor=hr)
+    renamed = v2.competencies.get(code="A0-00")
+    framework_services.competency_update(competency=renamed, code="NEW-00", name=renamed.name, description="", clauses=[])
+    framework_services.version_submit_for_review(version=v2, actor=hr)
+    framework_services.version_approve(version=v2, actor=hr, change_note="Codes")
+    v2 = framework_services.version_publish(version=v2, actor=hr, effective_date=v2.created_at.date())
+    rows = services.migration_preview(profile, v2)
+    assert [(row.outcome, row.details) for row in rows] == [("changed", ["Code changed: A0-00 → NEW-00."])]
+    services.profile_migrate(profile=profile, target=v2, actor=hr)
+    assert list(profile.requirements.values_list("competency__code", flat=True)) == ["NEW-00"]
+    assert list(profile.behaviours.values_list("competency__code", flat=True)) == ["NEW-00"]
+
+
+def test_an_email_longer_than_an_account_can_hold_is_refused_on_its_line(units, profile, hr):
+    from competency.importers import ImportFailed
+    from profiles.importers import plan_people_import, read_table
+
+    email = "a" * 64 + "@" + ("b" * 60 + ".") * 4 + "example"
+    content = f"employee_id,first_name,last_name,email,org_unit,role_profile,manager_email\nE1,A,B,{email},HQ,,\n"
+    with pytest.raises(ImportFailed, match="Line 2, column “email”"):
+        plan_people_import(read_table(content.encode(), "p.csv"))
+
+
+def test_filters_offer_only_what_the_reader_may_open(client):
+    world = build_world()
+    client.force_login(world.user("manager"))
+    profiles = text(client.get("/profiles/"))
+    assert "Customer focus" not in profiles  # a framework only in review, which the manager cannot open
+    people = text(client.get("/people/"))
+    assert "Colleague role" not in people
