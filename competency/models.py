@@ -18,6 +18,7 @@ from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 
 from .iso_clauses import clause_sort_key
+from .trees import closes_loop
 
 
 class FrozenVersionError(ValidationError):
@@ -288,12 +289,8 @@ class Competency(VersionContent):
                 raise ValidationError({"parent": "The parent belongs to another version."})
             if self.parent.area_id != self.area_id:
                 raise ValidationError({"parent": "A competency sits in the same area as its parent."})
-            ancestor, seen = self.parent, set()
-            while ancestor is not None and ancestor.pk not in seen:
-                if self.pk and ancestor.pk == self.pk:
-                    raise ValidationError({"parent": "A competency cannot sit below itself."})
-                seen.add(ancestor.pk)
-                ancestor = ancestor.parent
+            if closes_loop(self, self.parent, lambda competency: competency.parent):
+                raise ValidationError({"parent": "A competency cannot sit below itself."})
 
 
 class BehaviouralIndicator(VersionContent):

@@ -38,3 +38,18 @@ def subtree(parent_links: Iterable[tuple[Key, Key | None]], root: Key) -> set[Ke
             found.add(current)
             stack.extend(children.get(current, []))
     return found
+
+
+def closes_loop(node, parent, parent_of: Callable[[Node], Node | None]) -> bool:
+    """Whether giving `node` the parent `parent` would put `node` above itself.
+
+    Walks up from `parent` by `parent_of`; compares primary keys, so an unsaved node closes no loop.
+    """
+    seen: set = set()
+    current = parent
+    while current is not None and current.pk not in seen:
+        if node.pk is not None and current.pk == node.pk:
+            return True
+        seen.add(current.pk)
+        current = parent_of(current)
+    return False

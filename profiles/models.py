@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
+from competency.trees import closes_loop
+
 
 class OrgUnit(models.Model):
     """A unit of the organisation; units form a tree through `parent`."""
@@ -33,12 +35,8 @@ class OrgUnit(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        ancestor, seen = self.parent, set()
-        while ancestor is not None and ancestor.pk not in seen:
-            if ancestor.pk == self.pk and self.pk is not None:
-                raise ValidationError({"parent": "A unit cannot sit below itself."})
-            seen.add(ancestor.pk)
-            ancestor = ancestor.parent
+        if closes_loop(self, self.parent, lambda unit: unit.parent):
+            raise ValidationError({"parent": "A unit cannot sit below itself."})
 
 
 class Person(models.Model):
@@ -70,13 +68,9 @@ class Person(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        manager = self.manager
-        seen: set[int] = set()
-        while manager is not None and manager.pk not in seen:
-            if self.pk is not None and manager.pk == self.pk:
-                raise ValidationError({"manager": "This would make a loop of managers: a person would manage themself."})
-            seen.add(manager.pk)
-            manager = manager.manager
+        if closes_loop(self, self.manager, lambda person: person.manager):
+            raise ValidationError({"manager": f"{self.manager} is managed, directly or not, by {self}: "
+                                              "that would make a loop of managers."})
 
 
 class ProfileStatus(models.TextChoices):

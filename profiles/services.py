@@ -281,26 +281,12 @@ def profile_migrate(*, profile: RoleProfile, target: FrameworkVersion, actor) ->
 # --- people ----------------------------------------------------------------------------------------
 
 
-def manager_loop(person_pk: int | None, manager: Person | None) -> bool:
-    """Whether making `manager` the manager of person `person_pk` would close a loop."""
-    seen: set[int] = set()
-    current = manager
-    while current is not None and current.pk not in seen:
-        if person_pk is not None and current.pk == person_pk:
-            return True
-        seen.add(current.pk)
-        current = current.manager
-    return False
-
-
 @transaction.atomic
 def person_update(*, person: Person, org_unit: OrgUnit, role_profile: RoleProfile | None, manager: Person | None,
                   start_date_in_role, active: bool) -> Person:
     serialize("managers")
     if manager is not None:
         manager.refresh_from_db()
-    if manager is not None and manager_loop(person.pk, manager):
-        raise ValidationError({"manager": f"{manager} is managed, directly or not, by {person}: that would make a loop."})
     person.org_unit, person.role_profile, person.manager = org_unit, role_profile, manager
     person.start_date_in_role, person.active = start_date_in_role, active
     person.full_clean()

@@ -124,3 +124,13 @@ def test_a_leader_without_reports_is_told_where_their_page_is(client):
     assert response.status_code == 403
     assert "Your own page is linked from your dashboard" in text(response)
     assert Person.objects.count() == 3
+
+
+def test_a_competency_and_a_unit_cannot_sit_below_themselves_through_the_models():
+    from django.core.exceptions import ValidationError
+
+    world = build_world()
+    head_office, plant = world.objects["head_office"], world.objects["plant"]
+    head_office.parent = plant
+    with pytest.raises(ValidationError, match="A unit cannot sit below itself"):
+        head_office.full_clean()
