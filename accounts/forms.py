@@ -19,6 +19,16 @@ class PlainFormMixin:
         self.helper.form_tag = False
 
 
+def limit_upload_size(upload):
+    """Files to import are read whole into memory: refuse those above MAX_IMPORT_FILE_BYTES, saying so."""
+    limit = settings.MAX_IMPORT_FILE_BYTES
+    if upload.size > limit:
+        raise forms.ValidationError(
+            f"The file is {upload.size / 1024 / 1024:.1f} MB; Proficio imports files up to {limit // 1024 // 1024} MB."
+        )
+    return upload
+
+
 class EmailLoginForm(AuthenticationForm):
     """Sign-in by email. The error never says whether the account exists."""
 

@@ -3,11 +3,10 @@ from __future__ import annotations
 import re
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from accounts.forms import PlainFormMixin
+from accounts.forms import PlainFormMixin, limit_upload_size
 from accounts.models import Role
 
 from .importers import DELIMITERS, ENCODINGS, MOODLE_FIELDS, split_indicators
@@ -167,13 +166,7 @@ class ImportUploadForm(PlainFormMixin, forms.Form):
     encoding = forms.ChoiceField(choices=list(ENCODINGS.items()), initial="utf-8")
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.MAX_IMPORT_FILE_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"The file is {upload.size / 1024 / 1024:.1f} MB; Proficio imports files up to {limit // 1024 // 1024} MB."
-            )
-        return upload
+        return limit_upload_size(self.cleaned_data["file"])
 
 
 class MoodleMappingForm(PlainFormMixin, forms.Form):

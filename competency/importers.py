@@ -170,7 +170,7 @@ def separator_hint(text: str, delimiter: str) -> str:
     return ""
 
 
-def _csv_rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+def csv_rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
     """(first physical line of the record, cells) for every record, header included."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows, start = [], 1
@@ -254,7 +254,7 @@ def split_indicators(cell: str) -> list[str]:
 
 def read_proficio_csv(text: str, *, delimiter: str = ",", valid_clauses: set[str] | None = None) -> ImportPlan:
     """The levels of the indicator columns are checked against the scale chosen on the confirm page."""
-    rows = _csv_rows(text, delimiter)
+    rows = csv_rows(text, delimiter)
     if not rows:
         raise ImportFailed([ImportIssue("The file is empty.")])
     header_line, header = rows[0]
@@ -371,7 +371,7 @@ MOODLE_TAXONOMY_TERMS = {"behaviour", "competency", "concept", "domain", "indica
 
 
 def moodle_header(text: str, delimiter: str) -> list[str]:
-    rows = _csv_rows(text, delimiter)
+    rows = csv_rows(text, delimiter)
     if not rows:
         raise ImportFailed([ImportIssue("The file is empty.")])
     return [cell.strip() for cell in rows[0][1]]
@@ -425,7 +425,7 @@ def _moodle_proficient(config: str, level_count: int) -> int:
 
 
 def read_moodle_csv(text: str, *, delimiter: str = ",", mapping: dict[str, int] | None = None) -> ImportPlan:
-    rows = _csv_rows(text, delimiter)
+    rows = csv_rows(text, delimiter)
     if len(rows) < 2:
         raise ImportFailed([ImportIssue("The file has a header but no rows.")])
     header_line, header = rows[0]

@@ -3,10 +3,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.conf import settings
 from django.db.models import Q
 
-from accounts.forms import PlainFormMixin
+from accounts.forms import PlainFormMixin, limit_upload_size
 from competency.models import Competency, FrameworkVersion, VersionStatus
 from competency.trees import subtree
 
@@ -238,12 +237,7 @@ class PeopleUploadForm(PlainFormMixin, forms.Form):
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.MAX_IMPORT_FILE_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"The file is {upload.size / 1024 / 1024:.1f} MB; Proficio imports files up to {limit // 1024 // 1024} MB."
-            )
+        upload = limit_upload_size(self.cleaned_data["file"])
         if not upload.name.lower().endswith((".csv", ".txt", ".xlsx")):
             raise forms.ValidationError("Upload a .csv or .xlsx file.")
         return upload

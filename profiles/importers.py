@@ -20,7 +20,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from accounts.models import Role, User, normalise_email
 from accounts.shortcuts import serialize
-from competency.importers import ImportFailed, ImportIssue, decode
+from competency.importers import ImportFailed, ImportIssue, csv_rows, decode
 
 from .models import OrgUnit, Person, RoleProfile
 
@@ -113,15 +113,7 @@ def read_table(raw: bytes, filename: str, encoding: str = "utf-8") -> list[tuple
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows, start = [], 1
-    try:
-        for cells in reader:
-            rows.append((start, [cell.strip() for cell in cells]))
-            start = reader.line_num + 1
-    except csv.Error as error:
-        raise ImportFailed([ImportIssue(f"the file is not valid CSV ({error}).", reader.line_num)]) from None
-    return [(line, cells) for line, cells in rows if any(cells)]
+    return [(line, [cell.strip() for cell in cells]) for line, cells in csv_rows(text, delimiter)]
 
 
 def _read_xlsx(raw: bytes) -> list[tuple[int, list[str]]]:
