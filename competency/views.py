@@ -231,15 +231,20 @@ def area_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def area_delete(request: HttpRequest, pk: int) -> HttpResponse:
     area = _area(request, pk, "area.edit")
-    back = reverse("competency:version_detail", args=[area.version_id])
+    return _delete_page(request, area, "area", f"Area {area.name}", lambda: services.area_delete(area=area))
+
+
+def _delete_page(request: HttpRequest, node, kind: str, label: str, delete) -> HttpResponse:
+    """Asks before deleting an area or competency of a draft; a refusal (it still has content or
+    comments) returns to the version with the reason."""
+    back = reverse("competency:version_detail", args=[node.version_id])
     if request.method == "POST":
         try:
-            services.area_delete(area=area)
+            delete()
         except ValidationError as error:
             return refuse(request, error, back)
-        messages.success(request, f"Area {area.name} deleted.")
-        return redirect(back)
-    return render(request, "competency/confirm_delete.html", {"object": area, "kind": "area", "back": back})
+        return done(request, f"{label} deleted.", back)
+    return render(request, "competency/confirm_delete.html", {"object": node, "kind": kind, "back": back})
 
 
 @require_POST
@@ -306,15 +311,8 @@ def competency_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def competency_delete(request: HttpRequest, pk: int) -> HttpResponse:
     competency = _competency(request, pk, "competency.edit")
-    back = reverse("competency:version_detail", args=[competency.version_id])
-    if request.method == "POST":
-        try:
-            services.competency_delete(competency=competency)
-        except ValidationError as error:
-            return refuse(request, error, back)
-        messages.success(request, f"Competency {competency.code} deleted.")
-        return redirect(back)
-    return render(request, "competency/confirm_delete.html", {"object": competency, "kind": "competency", "back": back})
+    return _delete_page(request, competency, "competency", f"Competency {competency.code}",
+                        lambda: services.competency_delete(competency=competency))
 
 
 @require_POST
