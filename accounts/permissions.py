@@ -1,12 +1,14 @@
-"""The one place that decides who may see or change what.
+"""The permission engine: the one place every view, download and endpoint asks who may do what.
 
-Every view, download and endpoint asks this module, through `can`, `require`, `get_for_user`,
-`permission_required` or one of the `visible_*` scopes for lists. Rules are named `<thing>.<verb>`;
-`<thing>.view` defines the audience of an object: people outside it get 404 (they are not told the
-object exists), people inside it who may not do the action get 403 with the reason.
+Apps register their own rules in `<app>/rules.py` (loaded from the app's `AppConfig.ready()`):
 
-Rules read objects through their fields only, so this module imports no other app's models and the
-apps' one-way dependencies stay intact.
+- `@rule("<thing>.<verb>", ...)` decides one action, given the user and the object (or None).
+  `<thing>.view` defines the audience of an object: people outside it get 404 (they are not told the
+  object exists), people inside it who may not do the action get 403 with the reason.
+- `@scope("<thing>")` narrows a queryset of things to those a user may see in lists.
+
+Views ask through `can`, `require`, `get_for_user`, `permission_required` and `visible`. This module
+knows roles only; what a role may do with an app's objects is that app's business.
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ class Denied(str):
 
 RuleResult = bool | Denied
 Rule = Callable[[Any, Any], RuleResult]
+Scope = Callable[[Any, QuerySet], QuerySet]
 _RULES: dict[str, Rule] = {}
+_SCOPES: dict[str, Scope] = {}
 
 
 def rule(*actions: str) -> Callable[[Rule], Rule]:
@@ -49,6 +53,24 @@ def rule(*actions: str) -> Callable[[Rule], Rule]:
         return check
 
     return register
+
+
+def scope(thing: str) -> Callable[[Scope], Scope]:
+    def register(narrow: Scope) -> Scope:
+        if thing in _SCOPES:
+            raise ImproperlyConfigured(f"Two list scopes for {thing!r}.")
+        _SCOPES[thing] = narrow
+        return narrow
+
+    return register
+
+
+def registered_rules() -> dict[str, Rule]:
+    return dict(_RULES)
+
+
+def registered_scopes() -> dict[str, Scope]:
+    return dict(_SCOPES)
 
 
 def _check(user, action: str, obj: Any) -> RuleResult:
@@ -87,6 +109,17 @@ def get_for_user(user, queryset: QuerySet | type[Model], action: str, **lookup) 
     return obj
 
 
+def visible(user, thing: str, queryset: QuerySet) -> QuerySet:
+    """`queryset` narrowed to the `thing`s `user` may see in a list (nothing for signed-out users)."""
+    try:
+        narrow = _SCOPES[thing]
+    except KeyError:
+        raise ImproperlyConfigured(f"No list scope is defined for {thing!r}.") from None
+    if user is None or not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    return narrow(user, queryset)
+
+
 def permission_required(action: str):
     """View decorator for pages without an object (lists, create forms, imports)."""
 
@@ -101,21 +134,7 @@ def permission_required(action: str):
     return decorator
 
 
-# --- facts about a user, cached on the user object for the length of a request -----------------
-
-
-def person_of(user):
-    """The user's person record (profiles.Person), or None. One query per request at most."""
-    if not hasattr(user, "_proficio_person"):
-        user._proficio_person = getattr(user, "person", None)
-    return user._proficio_person
-
-
-def manages_anyone(user) -> bool:
-    if not hasattr(user, "_proficio_manages"):
-        person = person_of(user)
-        user._proficio_manages = bool(person and person.reports.filter(active=True).exists())
-    return user._proficio_manages
+# --- facts about roles, which every app's rules build on -------------------------------------------
 
 
 def is_managing(user) -> bool:
@@ -126,7 +145,7 @@ def is_reader(user) -> bool:
     return user.role in READING_ROLES
 
 
-def _managing_only(user, obj=None) -> RuleResult:
+def managing_only(user, obj=None) -> RuleResult:
     if is_managing(user):
         return True
     if user.role == Role.AUDITOR:
@@ -134,190 +153,7 @@ def _managing_only(user, obj=None) -> RuleResult:
     return Denied("Only HR and quality managers may do this.")
 
 
-# --- the rules ------------------------------------------------------------------------------------
-
-
-# What every signed-in person may open: the dashboard, the lists (each scoped to what its reader may
-# see) and the organisation chart.
-@rule("dashboard.view", "framework.browse", "profile.browse", "orgunit.browse", "orgunit.view")
-def _anyone_signed_in(user, obj=None) -> RuleResult:
-    return True
-
-
-# An uploaded file waiting for confirmation is seen by the HR or quality manager who uploaded it only.
-@rule("import.view", "import.confirm", "peopleimport.view")
-def _own_upload(user, upload) -> RuleResult:
-    return is_managing(user) and upload.created_by_id == user.pk
-
-
-# --- competency frameworks ------------------------------------------------------------------------
-# HR and quality managers build frameworks and see every version; everyone else reads published
-# versions (auditors also retired ones, which were once in force); stakeholders invited to review a
-# version read it and comment on it while it is in review.
-
-PUBLISHED = "published"
-RETIRED = "retired"
-IN_REVIEW = "in_review"
-
-
-def _is_invited(user, version) -> bool:
-    cache = user.__dict__.setdefault("_proficio_invited_versions", {})
-    if version.pk not in cache:
-        cache[version.pk] = version.invitations.filter(user=user).exists()
-    return cache[version.pk]
-
-
-def visible_statuses(user) -> set[str]:
-    """The version statuses a user reads without an invitation."""
-    if is_managing(user):
-        return {"draft", IN_REVIEW, "approved", PUBLISHED, RETIRED}
-    if user.role == Role.AUDITOR:
-        return {PUBLISHED, RETIRED}
-    return {PUBLISHED}
-
-
-@rule("framework.create", "framework.import")
-def _framework_create(user, obj=None) -> RuleResult:
-    return _managing_only(user)
-
-
-def visible_versions_q(user, prefix: str = ""):
-    """The versions a user reads, as a filter (`prefix` reaches versions from another model): managers
-    all; others those of the statuses they read, and invited stakeholders a version while it is in review."""
-    from django.db.models import Q
-
-    if is_managing(user):
-        return Q()
-    return Q(**{f"{prefix}status__in": visible_statuses(user)}) | Q(
-        **{f"{prefix}status": IN_REVIEW, f"{prefix}invitations__user": user}
-    )
-
-
-@rule("framework.view")
-def _framework_view(user, framework) -> RuleResult:
-    return is_managing(user) or framework.versions.filter(visible_versions_q(user)).exists()
-
-
-@rule("version.view", "version.export")
-def _version_view(user, version) -> RuleResult:
-    return version.status in visible_statuses(user) or (version.status == IN_REVIEW and _is_invited(user, version))
-
-
-@rule("version.review")
-def _version_review(user, version) -> RuleResult:
-    """The review page: owners, invited stakeholders while it is in review, and auditors (the record)."""
-    if is_managing(user) or user.role == Role.AUDITOR or (version.status == IN_REVIEW and _is_invited(user, version)):
-        return True
-    return Denied("The review page is for the framework's owners and invited stakeholders.")
-
-
-@rule("version.edit")
-def _version_edit(user, version) -> RuleResult:
-    if not is_managing(user):
-        return _managing_only(user)
-    if not version.is_editable:
-        return Denied(version.frozen_message())
-    return True
-
-
-@rule("version.manage")
-def _version_manage(user, version) -> RuleResult:
-    return _managing_only(user)
-
-
-@rule("version.comment")
-def _version_comment(user, version) -> RuleResult:
-    if user.role == Role.AUDITOR:
-        return Denied("Auditors have read-only access.")
-    if not (is_managing(user) or _is_invited(user, version)):
-        return Denied("Only invited stakeholders comment on a version.")
-    if version.status != IN_REVIEW:
-        return Denied("Comments are taken only while a version is in review.")
-    return True
-
-
-@rule("area.view", "competency.view", "comment.view")
-def _content_view(user, obj) -> RuleResult:
-    return _version_view(user, obj.version)
-
-
-@rule("area.edit", "competency.edit")
-def _content_edit(user, obj) -> RuleResult:
-    return _version_edit(user, obj.version)
-
-
-@rule("comment.resolve")
-def _comment_resolve(user, comment) -> RuleResult:
-    return _managing_only(user)
-
-
-def visible_frameworks(user, queryset: QuerySet) -> QuerySet:
-    if is_managing(user):
-        return queryset
-    return queryset.filter(visible_versions_q(user, prefix="versions__")).distinct()
-
-
-# --- role profiles, people and org units --------------------------------------------------------
-# HR, quality and auditors read everything; a leader reads their own person page and role profile,
-# a manager also those of their direct reports.
-
-
-def _reports_of(user) -> QuerySet:
-    from django.apps import apps
-
-    Person = apps.get_model("profiles", "Person")
-    person = person_of(user)
-    return Person.objects.filter(manager=person) if person else Person.objects.none()
-
-
-@rule("profile.view")
-def _profile_view(user, profile) -> RuleResult:
-    if is_reader(user):
-        return True
-    person = person_of(user)
-    if person is None:
-        return False
-    return person.role_profile_id == profile.pk or _reports_of(user).filter(role_profile=profile).exists()
-
-
-@rule("profile.create", "profile.edit", "profile.approve", "people.import", "orgunit.create", "orgunit.edit")
-def _people_admin(user, obj=None) -> RuleResult:
-    return _managing_only(user)
-
-
-@rule("person.browse")
-def _person_browse(user, obj=None) -> RuleResult:
-    if is_reader(user) or manages_anyone(user):
-        return True
-    return Denied("The people list is for HR, quality, auditors and managers. Your own page is linked from your dashboard.")
-
-
-@rule("person.view")
-def _person_view(user, person) -> RuleResult:
-    if is_reader(user) or person.user_id == user.pk:
-        return True
-    own = person_of(user)
-    return own is not None and person.manager_id == own.pk
-
-
-@rule("person.edit")
-def _person_edit(user, person) -> RuleResult:
-    return _managing_only(user)
-
-
-def visible_people(user, queryset: QuerySet) -> QuerySet:
-    if is_reader(user):
-        return queryset
-    person = person_of(user)
-    return queryset.filter(manager=person) if person else queryset.none()
-
-
-def visible_profiles(user, queryset: QuerySet) -> QuerySet:
-    if is_reader(user):
-        return queryset
-    from django.db.models import Q
-
-    person = person_of(user)
-    if person is None:
-        return queryset.none()
-    return queryset.filter(Q(pk=person.role_profile_id) | Q(people__manager=person)).distinct()
+def request_cache(user, name: str) -> dict:
+    """A dict kept on the user object for the length of a request, for rules that would otherwise
+    ask the database the same question for every row of a page."""
+    return user.__dict__.setdefault(f"_proficio_{name}", {})

@@ -18,4 +18,6 @@ class CompetencyConfig(AppConfig):
     verbose_name = "Competency frameworks"
 
     def ready(self) -> None:
+        from . import rules  # noqa: F401  (registers this app's permission rules)
+
         post_migrate.connect(_restore_reference_data, sender=self)

@@ -1,0 +1,33 @@
+"""Database helpers the services share."""
+
+from __future__ import annotations
+
+from zlib import crc32
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+
+
+def save_unique(obj, field: str, message: str) -> None:
+    """Saves `obj`; if a concurrent request took the same unique value between the check in
+    full_clean() and this insert, the database refuses it and the user gets `message` on the field."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise ValidationError({field: message}) from None
+
+
+def advisory_lock(name: str) -> None:
+    """Holds the lock called `name` until the current transaction ends, so that transactions that
+    change one graph (managers, org units) take turns and two changes that are each fine cannot
+    together close a loop.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite needs none: its transactions take the
+    database's write lock when they begin (settings: transaction_mode IMMEDIATE).
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("advisory_lock() only works inside a transaction.")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [crc32(name.encode())])
