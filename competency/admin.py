@@ -1,7 +1,12 @@
-"""Admin for HR superusers. Content of frozen versions is shown read-only; the models refuse it anyway."""
+"""Frameworks, scales and reviews in the admin: read-only, with their audit history.
+
+They are controlled documents: every change goes through Proficio's pages, whose services check the
+life cycle and freeze what was reviewed or approved.
+"""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from core.admin import ReadOnlyAdmin
 
 from .models import (
     BehaviouralIndicator,
@@ -16,89 +21,85 @@ from .models import (
 )
 
 
-class FrozenContentAdmin(SimpleHistoryAdmin):
-    """Nothing in an approved, published or retired version can be changed or deleted here."""
-
-    def _editable(self, obj) -> bool:
-        return obj is None or obj.owning_version().is_editable
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return super().has_change_permission(request, obj) and self._editable(obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return super().has_delete_permission(request, obj) and self._editable(obj)
-
-
 class LevelInline(admin.TabularInline):
     model = ProficiencyLevel
     extra = 0
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(ProficiencyScale)
-class ScaleAdmin(SimpleHistoryAdmin):
+class ScaleAdmin(ReadOnlyAdmin):
     list_display = ["name", "proficient_value"]
     inlines = [LevelInline]
 
 
+@admin.register(ProficiencyLevel)
+class LevelAdmin(ReadOnlyAdmin):
+    list_display = ["scale", "value", "name"]
+    list_select_related = ["scale"]
+
+
 @admin.register(IsoClause)
 class IsoClauseAdmin(admin.ModelAdmin):
+    """Reference data, loaded by a migration."""
+
     list_display = ["number", "title"]
     search_fields = ["number", "title"]
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
     def has_change_permission(self, request, obj=None) -> bool:
-        return False  # reference data, loaded by a migration
+        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
 @admin.register(Framework)
-class FrameworkAdmin(SimpleHistoryAdmin):
+class FrameworkAdmin(ReadOnlyAdmin):
     list_display = ["name", "code", "scale", "owner", "source"]
     search_fields = ["name", "code"]
+    list_select_related = ["scale", "owner"]
 
 
 @admin.register(FrameworkVersion)
-class FrameworkVersionAdmin(SimpleHistoryAdmin):
+class FrameworkVersionAdmin(ReadOnlyAdmin):
     list_display = ["framework", "number", "status", "approved_by", "approved_at", "effective_date"]
     list_filter = ["status"]
     list_select_related = ["framework", "approved_by"]
-    # The life cycle runs through the pages (and their checks); the admin only reads versions.
-    readonly_fields = [f.name for f in FrameworkVersion._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return super().has_delete_permission(request, obj) and (obj is None or obj.is_editable)
 
 
 @admin.register(CompetencyArea)
-class AreaAdmin(FrozenContentAdmin):
+class AreaAdmin(ReadOnlyAdmin):
     list_display = ["code", "name", "version", "position"]
     list_select_related = ["version__framework"]
     search_fields = ["code", "name"]
-    raw_id_fields = ["version"]
 
 
 @admin.register(Competency)
-class CompetencyAdmin(FrozenContentAdmin):
+class CompetencyAdmin(ReadOnlyAdmin):
     list_display = ["code", "name", "area", "version"]
     list_select_related = ["area", "version__framework"]
     search_fields = ["code", "name"]
-    raw_id_fields = ["version", "area", "parent", "related"]
-    filter_horizontal = ["clauses"]
 
 
 @admin.register(BehaviouralIndicator)
-class IndicatorAdmin(FrozenContentAdmin):
+class IndicatorAdmin(ReadOnlyAdmin):
     list_display = ["competency", "level", "text"]
     list_select_related = ["competency__version__framework"]
-    raw_id_fields = ["competency"]
 
 
 @admin.register(ReviewComment)
-class ReviewCommentAdmin(SimpleHistoryAdmin):
+class ReviewCommentAdmin(ReadOnlyAdmin):
     list_display = ["version", "competency", "author", "status", "created_at"]
     list_filter = ["status"]
-    raw_id_fields = ["version", "competency"]
+    list_select_related = ["version__framework", "competency", "author"]

@@ -6,14 +6,18 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from accounts.forms import PlainFormMixin, limit_upload_size
 from accounts.models import Role
+from core.forms import PlainFormMixin
+from core.trees import natural_key, subtree
+from core.uploads import DELIMITERS, ENCODINGS, limit_upload_size
 
-from .importers import DELIMITERS, ENCODINGS, MOODLE_FIELDS, split_indicators
-from .trees import subtree
+from .formats.moodle_csv import FIELDS as MOODLE_FIELDS
+from .formats.plan import split_indicators
 from .models import Competency, CompetencyArea, Framework, ImportFormat, IsoClause, ProficiencyScale
+from .selectors import DEFAULT_SCALE_NAME
 
-DEFAULT_SCALE_NAME = "Proficio 1-5"
+#: A scale has at most this many levels (the scale pages offer this many rows).
+MAX_LEVELS = 10
 
 
 def default_scale() -> ProficiencyScale | None:
@@ -29,7 +33,88 @@ class FrameworkCreateForm(PlainFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scale"].initial = default_scale()
+        self.fields["scale"].queryset = ProficiencyScale.objects.filter(levels__isnull=False).distinct().order_by("name")
         self.fields["description"].widget.attrs["rows"] = 3
+
+
+class FrameworkEditForm(PlainFormMixin, forms.ModelForm):
+    class Meta:
+        model = Framework
+        fields = ["name", "description"]
+        help_texts = {"name": "Shown in lists, exports and on people's pages. The change is kept in the history."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["description"].widget.attrs["rows"] = 4
+
+    def _post_clean(self):
+        pass  # the service applies and validates the change
+
+
+class ScaleForm(PlainFormMixin, forms.Form):
+    """A scale with up to MAX_LEVELS named levels, numbered 1 to n in order; one of them is where
+    proficiency starts."""
+
+    name = forms.CharField(max_length=120)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    proficient_value = forms.TypedChoiceField(
+        label="Proficient from level", coerce=int,
+        help_text="The lowest level that counts as proficient; it must be one of the levels named below.",
+    )
+
+    def __init__(self, *args, scale: ProficiencyScale | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scale = scale
+        self.fields["proficient_value"].choices = [(value, str(value)) for value in range(1, MAX_LEVELS + 1)]
+        for value in range(1, MAX_LEVELS + 1):
+            self.fields[f"level_{value}_name"] = forms.CharField(
+                label=f"Level {value}", max_length=80, required=False,
+                widget=forms.TextInput(attrs={"placeholder": "Name" if value > 2 else "Name (required)"}),
+            )
+            self.fields[f"level_{value}_description"] = forms.CharField(
+                label=f"What level {value} means", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def level_rows(self) -> list[tuple]:
+        return [(value, self[f"level_{value}_name"], self[f"level_{value}_description"])
+                for value in range(1, MAX_LEVELS + 1)]
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        others = ProficiencyScale.objects.filter(name__iexact=name)
+        if self.scale is not None:
+            others = others.exclude(pk=self.scale.pk)
+        if others.exists():
+            raise forms.ValidationError("Another scale has this name.")
+        return name
+
+    def clean(self):
+        data = super().clean()
+        named = [value for value in range(1, MAX_LEVELS + 1) if (data.get(f"level_{value}_name") or "").strip()]
+        if named != list(range(1, len(named) + 1)):
+            raise forms.ValidationError("Name the levels from level 1 on, without leaving a gap.")
+        for value in range(1, MAX_LEVELS + 1):
+            if value not in named and (data.get(f"level_{value}_description") or "").strip():
+                self.add_error(f"level_{value}_name", "This level has a description but no name.")
+        if data.get("proficient_value") and named and data["proficient_value"] > len(named):
+            self.add_error("proficient_value", f"Level {data['proficient_value']} is not on the scale: it has "
+                                               f"{len(named)} levels.")
+        return data
+
+    def levels(self):
+        from .services import LevelInput
+
+        data = self.cleaned_data
+        return [LevelInput(data[f"level_{value}_name"].strip(), (data.get(f"level_{value}_description") or "").strip())
+                for value in range(1, MAX_LEVELS + 1) if (data.get(f"level_{value}_name") or "").strip()]
+
+    @staticmethod
+    def initial_for(scale: ProficiencyScale) -> dict:
+        initial = {"name": scale.name, "description": scale.description, "proficient_value": scale.proficient_value}
+        for level in scale.levels.all():
+            initial[f"level_{level.value}_name"] = level.name
+            initial[f"level_{level.value}_description"] = level.description
+        return initial
 
 
 def _clean_code(value: str) -> str:
@@ -151,7 +236,9 @@ class CommentForm(PlainFormMixin, forms.Form):
 
     def __init__(self, *args, version, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["competency"].queryset = version.competencies.order_by("code")
+        competencies = sorted(version.competencies.all(), key=lambda competency: natural_key(competency.code))
+        self.fields["competency"].queryset = version.competencies.all()
+        self.fields["competency"].choices = [("", "The framework as a whole")] + [(c.pk, str(c)) for c in competencies]
 
 
 class ResolveForm(PlainFormMixin, forms.Form):
@@ -186,18 +273,27 @@ class MoodleMappingForm(PlainFormMixin, forms.Form):
 
 
 class ImportConfirmForm(PlainFormMixin, forms.Form):
+    """Name, code and scale of the framework an upload becomes. The scales offered are those that fit
+    the file (every level with indicators is on them), so a level mismatch shows here, not afterwards."""
+
     name = forms.CharField(max_length=200, label="Framework name")
     code = forms.SlugField(max_length=100, help_text="A short unique identifier, e.g. oecd-core.")
-    scale = forms.ModelChoiceField(
-        queryset=ProficiencyScale.objects.none(), required=False,
-        help_text="The proficiency scale of the framework.",
-    )
+    scale = forms.ModelChoiceField(queryset=ProficiencyScale.objects.none(), required=False,
+                                   help_text="The proficiency scale of the framework.")
 
-    def __init__(self, *args, scale_choices, scale_required: bool, empty_label: str, **kwargs):
+    def __init__(self, *args, preview, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["scale"].queryset = scale_choices
-        self.fields["scale"].required = scale_required
-        self.fields["scale"].empty_label = empty_label
+        field = self.fields["scale"]
+        field.queryset = ProficiencyScale.objects.filter(pk__in=[scale.pk for scale in preview.scale_choices])
+        plan = preview.plan
+        if plan.scale is None:
+            field.required = True
+            field.empty_label = None
+        elif preview.matched_scale is not None:
+            field.empty_label = f"The file's scale: the matching scale “{preview.matched_scale.name}”"
+        else:
+            field.empty_label = (f"The file's scale: create “{plan.scale.name}” with its "
+                                 f"{len(plan.scale.level_names)} levels")
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"]

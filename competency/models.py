@@ -1,9 +1,10 @@
 """Competency frameworks as controlled documents.
 
 A framework has numbered versions; each version holds a tree of areas → competencies (which may
-nest) → behavioural indicators per proficiency level. Only draft and in-review versions can change:
-the models refuse any write to the content of an approved, published or retired version, so neither
-a form, the admin nor a script can alter what was approved.
+nest) → behavioural indicators per proficiency level. Only a draft can change: from the moment a
+version goes to review its content is locked (reviewers comment on a stable text), and the models
+refuse any write to it, so neither a form, the admin nor a script can alter what was reviewed or
+approved. A scale is frozen as soon as a version that uses it leaves draft.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 
 from .iso_clauses import clause_sort_key
-from .trees import closes_loop
+from core.trees import closes_loop, parent_in_db
 
 
 class FrozenVersionError(ValidationError):
@@ -42,10 +43,33 @@ class IsoClause(models.Model):
         super().save(*args, **kwargs)
 
 
-class ProficiencyScale(models.Model):
+class LoadedValuesMixin:
+    """Remembers the values a row was loaded with, so `save()` can tell what a change touches."""
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_values = dict(zip(field_names, values, strict=True))
+        return instance
+
+    def changed_fields(self) -> set[str]:
+        loaded = getattr(self, "_loaded_values", None) or {}
+        return {
+            field.attname
+            for field in self._meta.concrete_fields
+            if field.attname in loaded and getattr(self, field.attname) != loaded[field.attname]
+        }
+
+    def remember_values(self) -> None:
+        self._loaded_values = {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
+
+
+class ProficiencyScale(LoadedValuesMixin, models.Model):
     """Ordered levels; levels at or above `proficient_value` count as proficient.
 
     "Not observed" is not a level: raters can always choose it and it never counts as a score.
+    Under document control with the versions that use it: once one of them leaves draft, the scale
+    and its levels are frozen (a copy of the scale can be edited instead).
     """
 
     name = models.CharField(max_length=120, unique=True)
@@ -62,13 +86,42 @@ class ProficiencyScale(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def frozen_by(self) -> FrameworkVersion | None:
+        """The version (beyond draft) that freezes this scale, or None while every user is a draft."""
+        if self.pk is None:
+            return None
+        return (
+            FrameworkVersion.objects.filter(framework__scale_id=self.pk)
+            .exclude(status=VersionStatus.DRAFT).select_related("framework").order_by("-number").first()
+        )
+
+    def frozen_message(self, version: FrameworkVersion | None = None) -> str:
+        version = version or self.frozen_by()
+        return (f"The scale {self.name} is used by {version}, which is {version.get_status_display().lower()}: "
+                "the scale is frozen with it. Copy the scale to make a changed one.")
+
+    def check_editable(self) -> None:
+        version = self.frozen_by()
+        if version is not None:
+            raise FrozenVersionError(self.frozen_message(version))
+
     def clean(self) -> None:
         super().clean()
         if self.pk and not self.levels.filter(value=self.proficient_value).exists():
             raise ValidationError({"proficient_value": "The proficient level must be one of the scale's levels."})
 
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and self.changed_fields():
+            self.check_editable()
+        super().save(*args, **kwargs)
+        self.remember_values()
 
-class ProficiencyLevel(models.Model):
+    def delete(self, *args, **kwargs):
+        self.check_editable()
+        return super().delete(*args, **kwargs)
+
+
+class ProficiencyLevel(LoadedValuesMixin, models.Model):
     scale = models.ForeignKey(ProficiencyScale, on_delete=models.CASCADE, related_name="levels")
     value = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=80)
@@ -86,6 +139,16 @@ class ProficiencyLevel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.value} {self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is None or self.changed_fields():
+            self.scale.check_editable()
+        super().save(*args, **kwargs)
+        self.remember_values()
+
+    def delete(self, *args, **kwargs):
+        self.scale.check_editable()
+        return super().delete(*args, **kwargs)
 
 
 class Framework(models.Model):
@@ -118,10 +181,11 @@ class VersionStatus(models.TextChoices):
     RETIRED = "retired", "Retired"
 
 
-EDITABLE_STATUSES = frozenset({VersionStatus.DRAFT, VersionStatus.IN_REVIEW})
+#: Only a draft's content changes; in review it is locked so that reviewers comment on a stable text.
+EDITABLE_STATUSES = frozenset({VersionStatus.DRAFT})
 
 
-class FrameworkVersion(models.Model):
+class FrameworkVersion(LoadedValuesMixin, models.Model):
     framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
     status = models.CharField(max_length=16, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
@@ -142,8 +206,14 @@ class FrameworkVersion(models.Model):
 
     history = HistoricalRecords()
 
-    #: Fields that may still change once the content is frozen: the later steps of the life cycle.
-    LIFECYCLE_FIELDS = frozenset({"status", "published_at", "effective_date", "retired_at"})
+    #: What may still change once the content is locked, by the status the version had: in review,
+    #: the approval; after approval, the later steps of the life cycle.
+    CHANGEABLE_FIELDS = {
+        VersionStatus.IN_REVIEW: frozenset({"status", "change_note", "approved_by_id", "approved_at"}),
+        VersionStatus.APPROVED: frozenset({"status", "published_at", "effective_date", "retired_at"}),
+        VersionStatus.PUBLISHED: frozenset({"status", "retired_at"}),
+        VersionStatus.RETIRED: frozenset(),
+    }
 
     class Meta:
         ordering = ["framework", "-number"]
@@ -160,12 +230,6 @@ class FrameworkVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.framework.name} v{self.number}"
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._loaded_values = dict(zip(field_names, values, strict=True))
-        return instance
-
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
@@ -175,22 +239,21 @@ class FrameworkVersion(models.Model):
         return f"v{self.number}"
 
     def frozen_message(self) -> str:
+        if self.status == VersionStatus.IN_REVIEW:
+            return (f"{self} is in review: its content is locked so that reviewers comment on a stable text. "
+                    "Return it to draft to change it.")
         return f"{self} is {self.get_status_display().lower()}: it is frozen. Revise it to make changes."
 
     def save(self, *args, **kwargs) -> None:
         loaded = getattr(self, "_loaded_values", None)
         if loaded and loaded.get("status") not in EDITABLE_STATUSES:
-            changed = {
-                field.attname
-                for field in self._meta.concrete_fields
-                if field.attname in loaded and getattr(self, field.attname) != loaded[field.attname]
-            }
-            if changed - self.LIFECYCLE_FIELDS:
+            allowed = self.CHANGEABLE_FIELDS.get(loaded.get("status"), frozenset())
+            if self.changed_fields() - allowed:
                 raise FrozenVersionError(
-                    f"{self} is {self.get_status_display().lower()}: its content can no longer change."
+                    f"{self} is {VersionStatus(loaded['status']).label.lower()}: its content can no longer change."
                 )
         super().save(*args, **kwargs)
-        self._loaded_values = {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
+        self.remember_values()
 
     def delete(self, *args, **kwargs):
         if not self.is_editable:
@@ -289,7 +352,7 @@ class Competency(VersionContent):
                 raise ValidationError({"parent": "The parent belongs to another version."})
             if self.parent.area_id != self.area_id:
                 raise ValidationError({"parent": "A competency sits in the same area as its parent."})
-            if closes_loop(self, self.parent, lambda competency: competency.parent):
+            if closes_loop(self.pk, self.parent_id, parent_in_db(Competency.objects.all())):
                 raise ValidationError({"parent": "A competency cannot sit below itself."})
 
 
@@ -327,6 +390,8 @@ class ReviewInvitation(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_invitations")
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     invited_at = models.DateTimeField(auto_now_add=True)
+    #: Set when the invitation email went out, so a task that runs again sends only what is still unsent.
+    email_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["invited_at"]

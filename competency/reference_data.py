@@ -37,7 +37,26 @@ def load_reference_data(apps) -> None:
         description="Five levels from awareness to expertise. Raters may always answer “not observed”.",
         proficient_value=3,
     )
-    Level.objects.bulk_create(
+    levels = Level.objects.bulk_create(
         Level(scale=scale, value=value, name=name, description=description)
         for value, name, description in DEFAULT_LEVELS
+    )
+    # The scale is a controlled record from the start: its history begins with it.
+    _record_created(apps, "ProficiencyScale", [scale])
+    _record_created(apps, "ProficiencyLevel", levels)
+
+
+def _record_created(apps, model_name: str, objects: list) -> None:
+    from django.utils import timezone
+
+    try:
+        History = apps.get_model("competency", f"Historical{model_name}")
+    except LookupError:
+        return
+    meta = {"history_id", "history_date", "history_change_reason", "history_type", "history_user_id"}
+    fields = [f.attname for f in History._meta.fields if f.attname not in meta]
+    now = timezone.now()
+    History.objects.bulk_create(
+        History(history_date=now, history_type="+", **{name: getattr(obj, name) for name in fields})
+        for obj in objects
     )

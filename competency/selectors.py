@@ -5,22 +5,35 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
-from accounts.permissions import visible_frameworks, visible_versions_q
+from accounts.permissions import visible
+from core.trees import depth_first
+from core.uploads import ImportFailed
 
 from .models import (
     BehaviouralIndicator,
+    CommentStatus,
     Competency,
     CompetencyArea,
     Framework,
+    FrameworkImport,
     FrameworkVersion,
+    ImportFormat,
     IsoClause,
     ProficiencyLevel,
+    ProficiencyScale,
     ReviewComment,
     VersionStatus,
 )
-from .trees import depth_first
+from .rules import visible_versions_q
+
+
+def _count(queryset: QuerySet, group: str) -> Subquery:
+    """A correlated COUNT as a subquery: two counts over different joins would multiply each other's rows."""
+    return Coalesce(Subquery(queryset.order_by().values(group).annotate(n=Count("pk")).values("n")[:1],
+                             output_field=IntegerField()), Value(0))
 
 
 def frameworks_for_list(user) -> QuerySet[Framework]:
@@ -28,7 +41,7 @@ def frameworks_for_list(user) -> QuerySet[Framework]:
     latest = FrameworkVersion.objects.filter(visible_versions_q(user), framework=OuterRef("pk")).order_by("-number")
     published = FrameworkVersion.objects.filter(framework=OuterRef("pk"), status=VersionStatus.PUBLISHED)
     return (
-        visible_frameworks(user, Framework.objects.all())
+        visible(user, "framework", Framework.objects.all())
         .select_related("owner", "scale")
         .annotate(
             latest_number=Subquery(latest.values("number")[:1]),
@@ -37,13 +50,7 @@ def frameworks_for_list(user) -> QuerySet[Framework]:
             published_number=Subquery(published.values("number")[:1]),
             published_pk=Subquery(published.values("pk")[:1]),
             published_effective=Subquery(published.values("effective_date")[:1]),
-            competency_count=Subquery(
-                Competency.objects.filter(version=OuterRef("latest_pk"))
-                .order_by()
-                .values("version")
-                .annotate(n=Count("pk"))
-                .values("n")[:1]
-            ),
+            competency_count=_count(Competency.objects.filter(version=OuterRef("latest_pk")), "version"),
         )
         .order_by("name")
     )
@@ -51,13 +58,14 @@ def frameworks_for_list(user) -> QuerySet[Framework]:
 
 def framework_versions(framework: Framework, user) -> QuerySet[FrameworkVersion]:
     """The versions of a framework the user reads, newest first, with their counts."""
-    visible = framework.versions.filter(visible_versions_q(user)).values("pk")
+    readable = framework.versions.filter(visible_versions_q(user)).values("pk")
     return (
-        framework.versions.filter(pk__in=visible)
+        framework.versions.filter(pk__in=readable)
         .select_related("approved_by", "created_by")
         .annotate(
-            competency_count=Count("competencies", distinct=True),
-            open_comments=Count("comments", filter=Q(comments__status="open"), distinct=True),
+            competency_count=_count(Competency.objects.filter(version=OuterRef("pk")), "version"),
+            open_comments=_count(ReviewComment.objects.filter(version=OuterRef("pk"), status=CommentStatus.OPEN),
+                                 "version"),
         )
         .order_by("-number")
     )
@@ -275,3 +283,123 @@ def version_diff(old: FrameworkVersion, new: FrameworkVersion) -> VersionDiff:
                                         changes, added, removed))
     return VersionDiff(old=old, new=new, areas=area_diffs, competencies=diffs)
 
+
+
+# --- scales --------------------------------------------------------------------------------------
+
+
+def scales_for_list() -> QuerySet[ProficiencyScale]:
+    """Every scale with its levels and how many frameworks use it. Three queries."""
+    return (
+        ProficiencyScale.objects.annotate(framework_count=_count(Framework.objects.filter(scale=OuterRef("pk")), "scale"))
+        .prefetch_related(Prefetch("levels", queryset=ProficiencyLevel.objects.order_by("value")))
+        .order_by("name")
+    )
+
+
+def scale_levels_by_scale(scale_ids: list[int] | None = None) -> dict[int, set[int]]:
+    """The level values of each scale (of those given, or all). One query."""
+    levels = ProficiencyLevel.objects.all() if scale_ids is None else ProficiencyLevel.objects.filter(scale_id__in=scale_ids)
+    result: dict[int, set[int]] = defaultdict(set)
+    for scale_id, value in levels.values_list("scale_id", "value"):
+        result[scale_id].add(value)
+    return result
+
+
+def matching_scale(spec) -> ProficiencyScale | None:
+    """An existing scale with exactly the file's level names, in order, and the same proficient level
+    (as Moodle matches scales); one of the same name first."""
+    wanted = list(spec.level_names)
+    names: dict[int, list[str]] = defaultdict(list)
+    for scale_id, level_name in ProficiencyLevel.objects.order_by("scale_id", "value").values_list("scale_id", "name"):
+        names[scale_id].append(level_name)
+    candidates = [scale_id for scale_id, levels in names.items() if levels == wanted]
+    scales = sorted(ProficiencyScale.objects.filter(pk__in=candidates, proficient_value=spec.proficient_value),
+                    key=lambda scale: (scale.name != spec.name, scale.pk))
+    return scales[0] if scales else None
+
+
+# --- a framework upload waiting for confirmation --------------------------------------------------
+
+
+@dataclass
+class ImportPreview:
+    pending: FrameworkImport
+    plan: object | None = None  # formats.ImportPlan
+    failure: ImportFailed | None = None
+    needs_mapping: bool = False
+    header: list[str] = field(default_factory=list)
+    mapping: dict[str, int] = field(default_factory=dict)
+    #: The scales the framework may use: every level that has indicators in the file is on them.
+    scale_choices: list[ProficiencyScale] = field(default_factory=list)
+    matched_scale: ProficiencyScale | None = None  # the existing scale the file's own scale matches
+    default_scale: ProficiencyScale | None = None
+    scale_levels: dict[int, list[ProficiencyLevel]] = field(default_factory=dict)
+    #: Set when no scale fits: the file's indicators use levels no scale in Proficio has.
+    scale_problem: str = ""
+    suggested_code: str = ""
+
+    @property
+    def new_scale(self):
+        """The file's own scale when nothing in Proficio matches it (it is created on confirmation)."""
+        plan = self.plan
+        return plan.scale if plan is not None and plan.scale is not None and self.matched_scale is None else None
+
+
+PREVIEW_NODES = 400
+
+
+def import_preview(pending: FrameworkImport, *, mapping: dict[str, int] | None = None) -> ImportPreview:
+    """What a framework upload would become: its tree, the scale it would use and its levels, and any
+    problem — all before anything is written. A fixed number of queries for any file."""
+    from . import formats  # formats write through the selectors above; imported here to keep one direction
+
+    from .formats import moodle_csv
+
+    preview = ImportPreview(pending=pending)
+    options = dict(pending.options)
+    try:
+        if pending.format == ImportFormat.MOODLE_CSV:
+            preview.header = moodle_csv.header(pending.content, options["delimiter"])
+            preview.mapping = mapping or options.get("mapping") or moodle_csv.suggest_mapping(preview.header)
+        if mapping is not None:
+            options["mapping"] = mapping
+        preview.plan = formats.read_plan(pending.format, pending.content, options)
+    except ImportFailed as failure:
+        preview.failure = failure
+        return preview
+    except formats.NeedsMapping:
+        preview.needs_mapping = True
+        return preview
+    plan = preview.plan
+    scales = list(ProficiencyScale.objects.order_by("name"))
+    levels: dict[int, list[ProficiencyLevel]] = defaultdict(list)
+    for level in ProficiencyLevel.objects.order_by("scale_id", "value"):
+        levels[level.scale_id].append(level)
+    preview.scale_levels = dict(levels)
+    used = plan.indicator_levels
+    fitting = [scale for scale in scales if levels.get(scale.pk) and used <= {lv.value for lv in levels[scale.pk]}]
+    if plan.scale is not None:
+        preview.matched_scale = matching_scale(plan.scale)
+        count = len(plan.scale.level_names)
+        preview.scale_choices = [scale for scale in fitting if len(levels[scale.pk]) == count
+                                 and scale != preview.matched_scale]
+    else:
+        preview.scale_choices = fitting
+        preview.default_scale = next((scale for scale in fitting if scale.name == DEFAULT_SCALE_NAME), None) \
+            or (fitting[0] if fitting else None)
+        if not fitting:
+            top = max(used) if used else 0
+            preview.scale_problem = (
+                f"The file has behavioural indicators for levels up to {top}, and no scale in Proficio has "
+                f"level {top}. Create a scale with at least {top} levels, then come back to this page."
+            )
+    taken = set(Framework.objects.filter(code__startswith=plan.code[:90]).values_list("code", flat=True))
+    code, number = plan.code, 2
+    while code in taken:
+        code, number = f"{plan.code[:90]}-{number}", number + 1
+    preview.suggested_code = code
+    return preview
+
+
+DEFAULT_SCALE_NAME = "Proficio 1-5"

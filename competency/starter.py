@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import services
-from .importers import ImportPlan, NodeSpec, apply_plan
+from .formats import ImportPlan, NodeSpec
 from .models import Framework, FrameworkVersion, ProficiencyScale
 
 STARTER_CODE = "iso9001-leadership"
@@ -222,7 +222,8 @@ def load_starter_framework(*, owner) -> tuple[FrameworkVersion, bool]:
     if existing is not None:
         return existing.versions.order_by("-number").first(), False
     scale = ProficiencyScale.objects.get(name="Proficio 1-5")
-    version = apply_plan(starter_plan(), actor=owner, name=STARTER_NAME, code=STARTER_CODE, scale=scale)
+    version = services.framework_import_apply(starter_plan(), actor=owner, name=STARTER_NAME, code=STARTER_CODE,
+                                              scale=scale)
     services.version_submit_for_review(version=version, actor=owner)
     services.version_approve(version=version, actor=owner,
                              change_note="First version, shipped with Proficio as a starting point.")

@@ -21,7 +21,7 @@ def purge_stale_imports() -> int:
 
 @shared_task(name="competency.tasks.send_review_invitations", autoretry_for=(OSError,), retry_backoff=60,
              max_retries=5)
-def send_review_invitations(invitation_ids: list[int], base_url: str) -> int:
-    """Sends the review invitations; a mail server that is down is tried again with growing pauses.
-    (A retry after a partial send may repeat an email: better twice than never for a review request.)"""
-    return services.review_invitations_send(invitation_ids=invitation_ids, base_url=base_url)
+def send_review_invitations(invitation_ids: list[int]) -> int:
+    """Sends the review invitations not sent yet; a mail server that is down is tried again with
+    growing pauses, and a retry or redelivery sends only what is still unsent."""
+    return services.review_invitations_send(invitation_ids=invitation_ids)

@@ -10,16 +10,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.permissions import can, get_for_user, permission_required
-from accounts.shortcuts import apply_form_errors, done, form_page, invalid, refuse
+from accounts.permissions import can, get_for_user, permission_required, require
+from core.emails import absolute_url
+from core.responses import apply_form_errors, done, form_page, invalid, refuse
+from core.uploads import ImportFailed
 
-from . import exporters, importers, selectors, services
+from . import formats, selectors, services
 from .filters import FrameworkFilter
 from .forms import (
     ApproveForm,
@@ -27,15 +28,18 @@ from .forms import (
     CommentForm,
     CompetencyForm,
     FrameworkCreateForm,
+    FrameworkEditForm,
     ImportConfirmForm,
     ImportUploadForm,
     InviteForm,
     MoodleMappingForm,
     PublishForm,
     ResolveForm,
-    default_scale,
+    ScaleForm,
 )
+from .formats import moodle_csv
 from .models import (
+    CommentStatus,
     Competency,
     CompetencyArea,
     Framework,
@@ -44,6 +48,7 @@ from .models import (
     ImportFormat,
     ProficiencyScale,
     ReviewComment,
+    VersionStatus,
 )
 
 FRAMEWORKS_PER_PAGE = 50
@@ -78,6 +83,36 @@ def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
     framework = get_for_user(request.user, Framework.objects.select_related("owner", "scale"), "framework.view", pk=pk)
     return render(request, "competency/framework_detail.html", {
         "framework": framework, "versions": selectors.framework_versions(framework, request.user),
+        "can_edit": can(request.user, "framework.edit", framework),
+        "can_delete": can(request.user, "framework.delete", framework),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def framework_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    framework = get_for_user(request.user, Framework.objects.select_related("scale"), "framework.edit", pk=pk)
+    form = FrameworkEditForm(request.POST or None, instance=framework)
+
+    def save() -> HttpResponse:
+        services.framework_update(framework=framework, actor=request.user, **form.cleaned_data)
+        return done(request, f"{form.cleaned_data['name']} saved.", reverse("competency:framework_detail", args=[pk]))
+
+    return form_page(request, form, "competency/framework_edit.html", {"framework": framework}, save)
+
+
+@require_http_methods(["GET", "POST"])
+def framework_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    framework = get_for_user(request.user, Framework.objects.all(), "framework.delete", pk=pk)
+    if request.method == "POST":
+        try:
+            services.framework_delete(framework=framework, actor=request.user)
+        except ValidationError as error:
+            return refuse(request, error, reverse("competency:framework_detail", args=[pk]))
+        return done(request, f"{framework.name} deleted.", reverse("competency:framework_list"))
+    return render(request, "competency/confirm_delete.html", {
+        "object": framework, "kind": "framework", "label": framework.name,
+        "back": reverse("competency:framework_detail", args=[pk]),
+        "consequence": "Its draft and everything in it are deleted. The audit history keeps a record of them.",
     })
 
 
@@ -91,13 +126,17 @@ def _version(request: HttpRequest, pk: int, action: str = "version.view") -> Fra
 def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
     version = _version(request, pk)
     user = request.user
+    tree = selectors.version_tree(version)
     return render(request, "competency/version_detail.html", {
         "version": version,
-        "tree": selectors.version_tree(version),
+        "tree": tree,
         "can_edit": can(user, "version.edit", version),
         "can_manage": can(user, "version.manage", version),
         "can_comment": can(user, "version.comment", version),
+        "has_comments": version.comments.exists(),
         "previous": version.based_on if version.based_on and can(user, "version.view", version.based_on) else None,
+        "exports": formats.EXPORTS.values(),
+        "moodle_shortened": moodle_csv.shortened_names(tree),
     })
 
 
@@ -149,7 +188,7 @@ def version_approve(request: HttpRequest, pk: int) -> HttpResponse:
                     reverse("competency:version_detail", args=[pk]))
 
     return form_page(request, form, "competency/version_approve.html", {
-        "version": version, "open_comments": version.comments.filter(status="open").count(),
+        "version": version, "open_comments": version.comments.filter(status=CommentStatus.OPEN).count(),
     }, approve)
 
 
@@ -157,7 +196,7 @@ def version_approve(request: HttpRequest, pk: int) -> HttpResponse:
 def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
     version = _version(request, pk, "version.manage")
     form = PublishForm(request.POST or None)
-    current = version.framework.versions.filter(status="published").exclude(pk=pk).first()
+    current = version.framework.versions.filter(status=VersionStatus.PUBLISHED).exclude(pk=pk).first()
 
     def publish() -> HttpResponse:
         services.version_publish(version=version, actor=request.user, **form.cleaned_data)
@@ -182,17 +221,12 @@ def version_diff(request: HttpRequest, pk: int, other_pk: int) -> HttpResponse:
 
 def version_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     version = _version(request, pk, "version.export")
-    if fmt == "proficio-csv":
-        body, content_type, extension = exporters.proficio_csv(version), "text/csv", "csv"
-    elif fmt == "moodle-csv":
-        body, content_type, extension = exporters.moodle_csv(version), "text/csv", "moodle.csv"
-    elif fmt == "case-json":
-        base = request.build_absolute_uri("/")
-        body, content_type, extension = exporters.case_json(version, base_uri=base), "application/json", "case.json"
-    else:
+    export = formats.EXPORTS.get(fmt)
+    if export is None:
         raise Http404("Unknown export format.")
-    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{exporters.export_filename(version, extension)}"'
+    body = export.write(version, absolute_url("/"))
+    response = HttpResponse(body, content_type=f"{export.content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{formats.export_filename(version, export.extension)}"'
     return response
 
 
@@ -244,7 +278,8 @@ def _delete_page(request: HttpRequest, node, kind: str, label: str, delete) -> H
         except ValidationError as error:
             return refuse(request, error, back)
         return done(request, f"{label} deleted.", back)
-    return render(request, "competency/confirm_delete.html", {"object": node, "kind": kind, "back": back})
+    return render(request, "competency/confirm_delete.html", {"object": node, "kind": kind, "label": label,
+                                                              "back": back})
 
 
 @require_POST
@@ -322,6 +357,25 @@ def competency_move(request: HttpRequest, pk: int, direction: str) -> HttpRespon
     return redirect(reverse("competency:version_detail", args=[competency.version_id]) + f"#competency-{competency.pk}")
 
 
+def competency_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One competency with the behaviours that show each level; `?level=3` marks the level a role requires."""
+    competency = get_for_user(request.user, Competency.objects.select_related("version__framework__scale", "area"),
+                              "competency.view", pk=pk)
+    levels = list(competency.version.framework.scale.levels.order_by("value"))
+    indicators: dict[int, list[str]] = {}
+    for indicator in competency.indicators.order_by("level", "position", "pk"):
+        indicators.setdefault(indicator.level, []).append(indicator.text)
+    try:
+        marked = int(request.GET.get("level", ""))
+    except ValueError:
+        marked = None
+    return render(request, "competency/competency_detail.html", {
+        "competency": competency, "version": competency.version, "marked": marked,
+        "levels": [(level, indicators.get(level.value, [])) for level in levels],
+        "clauses": competency.clauses.order_by("sort_key"),
+    })
+
+
 # --- stakeholder review ----------------------------------------------------------------------------
 
 
@@ -340,7 +394,8 @@ def _review_context(request: HttpRequest, version: FrameworkVersion, **forms) ->
         "invitations": version.invitations.select_related("user", "invited_by"),
         "can_manage": can_manage,
         "can_comment": can_comment,
-        "invite_form": forms.get("invite_form") or (InviteForm(version=version) if can_manage and version.status == "in_review" else None),
+        "invite_form": forms.get("invite_form") or (
+            InviteForm(version=version) if can_manage and version.status == VersionStatus.IN_REVIEW else None),
         "comment_form": forms.get("comment_form") or (CommentForm(version=version) if can_comment else None),
         "resolve_form": ResolveForm() if can_manage else None,
     }
@@ -353,8 +408,7 @@ def version_invite(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return invalid(request, "competency/version_review.html", _review_context(request, version, invite_form=form))
     try:
-        invited = services.review_invite(version=version, users=form.cleaned_data["users"], actor=request.user,
-                                         base_url=request.build_absolute_uri("/").rstrip("/"))
+        invited = services.review_invite(version=version, users=form.cleaned_data["users"], actor=request.user)
     except ValidationError as error:
         return refuse(request, error, reverse("competency:version_review", args=[pk]))
     messages.success(request, f"Invited {len(invited)} stakeholder{'s' if len(invited) != 1 else ''}; each has an email with the link.")
@@ -404,38 +458,16 @@ def framework_import(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             return invalid(request, "competency/import_upload.html", context)
         data = form.cleaned_data
-        upload = data["file"]
         try:
-            text = importers.decode(upload.read(), data["encoding"])
-            options = {"delimiter": data["delimiter"], "encoding": data["encoding"]}
-            _read_plan(data["format"], text, options)  # a file that cannot be read is refused here
-        except importers.ImportFailed as failure:
+            pending = services.framework_import_stage(
+                actor=request.user, fmt=data["format"], filename=data["file"].name, raw=data["file"].read(),
+                delimiter=data["delimiter"], encoding=data["encoding"],
+            )
+        except ImportFailed as failure:
             context["failure"] = failure
             return invalid(request, "competency/import_upload.html", context)
-        except NeedsMapping:
-            pass  # the preview page asks for the column mapping
-        pending = FrameworkImport.objects.create(
-            created_by=request.user, format=data["format"], filename=upload.name[:255], content=text, options=options
-        )
         return redirect("competency:import_preview", pk=pending.pk)
     return render(request, "competency/import_upload.html", context)
-
-
-class NeedsMapping(Exception):
-    """A Moodle file whose columns could not all be placed by position or header."""
-
-
-def _read_plan(fmt: str, text: str, options: dict) -> importers.ImportPlan:
-    if fmt == ImportFormat.MOODLE_CSV:
-        mapping = options.get("mapping")
-        if mapping is None and not importers.moodle_layout_is_standard(
-            importers.moodle_header(text, options["delimiter"])
-        ):
-            raise NeedsMapping  # the user checks the suggested mapping before anything is read by it
-        return importers.read_moodle_csv(text, delimiter=options["delimiter"], mapping=mapping)
-    if fmt == ImportFormat.CASE_JSON:
-        return importers.read_case_json(text)
-    return importers.read_proficio_csv(text, delimiter=options["delimiter"])
 
 
 def _pending_import(request: HttpRequest, pk: int, action: str) -> FrameworkImport:
@@ -447,45 +479,22 @@ def _already_imported(request: HttpRequest, pending: FrameworkImport) -> HttpRes
     return redirect("competency:framework_detail", pk=pending.framework_id)
 
 
-def _preview_context(pending: FrameworkImport, *, confirm_form=None, mapping_form=None) -> dict:
-    options = pending.options
-    context: dict = {"pending": pending, "plan": None, "failure": None, "mapping_form": mapping_form}
-    if pending.format == ImportFormat.MOODLE_CSV:
-        header = importers.moodle_header(pending.content, options["delimiter"])
-        mapping = options.get("mapping") or importers.suggest_moodle_mapping(header)
-        context["mapping_form"] = mapping_form or MoodleMappingForm(header=header, initial_mapping=mapping)
-    try:
-        plan = _read_plan(pending.format, pending.content, {**options, "mapping": options.get("mapping")})
-    except importers.ImportFailed as failure:
-        context["failure"] = failure
+def _preview_context(preview: selectors.ImportPreview, *, confirm_form=None, mapping_form=None) -> dict:
+    plan = preview.plan
+    context: dict = {"preview": preview, "pending": preview.pending, "plan": plan, "failure": preview.failure,
+                     "needs_mapping": preview.needs_mapping}
+    if preview.pending.format == ImportFormat.MOODLE_CSV and preview.header:
+        context["mapping_form"] = mapping_form or MoodleMappingForm(header=preview.header,
+                                                                    initial_mapping=preview.mapping)
+    if plan is None:
         return context
-    except NeedsMapping:
-        context["needs_mapping"] = True
-        return context
-    context["plan"] = plan
-    context["tree_preview"] = plan.ordered()[:PREVIEW_NODES]
-    context["more_nodes"] = max(0, len(plan.nodes) - PREVIEW_NODES)
-    matched = importers.matching_scale(plan.scale) if plan.scale else None
-    if plan.scale is None:
-        choices, required, empty = ProficiencyScale.objects.all(), True, None
-    else:
-        choices = ProficiencyScale.objects.annotate(level_count=Count("levels")).filter(
-            level_count=len(plan.scale.level_names)
-        )
-        required = False
-        empty = (f"Use the matching scale “{matched.name}”" if matched
-                 else f"Create “{plan.scale.name}” from the file's {len(plan.scale.level_names)} levels")
-    context["matched_scale"] = matched
-    if plan.scale:
-        context["proficient_name"] = plan.scale.level_names[plan.scale.proficient_value - 1]
-    context["confirm_form"] = confirm_form or ImportConfirmForm(
-        initial={"name": plan.name, "code": plan.code, "scale": default_scale() if plan.scale is None else None},
-        scale_choices=choices, scale_required=required, empty_label=empty,
-    )
+    context["tree_preview"] = plan.ordered()[:selectors.PREVIEW_NODES]
+    context["more_nodes"] = max(0, len(plan.nodes) - selectors.PREVIEW_NODES)
+    if not preview.scale_problem:
+        context["confirm_form"] = confirm_form or ImportConfirmForm(preview=preview, initial={
+            "name": plan.name, "code": preview.suggested_code, "scale": preview.default_scale,
+        })
     return context
-
-
-PREVIEW_NODES = 400
 
 
 @require_http_methods(["GET", "POST"])
@@ -496,17 +505,18 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":  # the Moodle column mapping
         if pending.format != ImportFormat.MOODLE_CSV:
             raise Http404("Only Moodle files have a column mapping.")
-        header = importers.moodle_header(pending.content, pending.options["delimiter"])
+        header = moodle_csv.header(pending.content, pending.options["delimiter"])
         form = MoodleMappingForm(request.POST, header=header, initial_mapping={})
         if not form.is_valid():
-            return invalid(request, "competency/import_preview.html", _preview_context(pending, mapping_form=form))
-        pending.options = {**pending.options, "mapping": form.mapping()}
-        pending.save(update_fields=["options"])
-        context = _preview_context(pending)
-        if context["failure"]:
-            return invalid(request, "competency/import_preview.html", context)
+            return invalid(request, "competency/import_preview.html",
+                           _preview_context(selectors.import_preview(pending), mapping_form=form))
+        try:
+            services.framework_import_set_mapping(pending=pending, mapping=form.mapping())
+        except ImportFailed:
+            preview = selectors.import_preview(pending, mapping=form.mapping())
+            return invalid(request, "competency/import_preview.html", _preview_context(preview, mapping_form=form))
         return redirect("competency:import_preview", pk=pk)
-    return render(request, "competency/import_preview.html", _preview_context(pending))
+    return render(request, "competency/import_preview.html", _preview_context(selectors.import_preview(pending)))
 
 
 @require_POST
@@ -514,33 +524,22 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     pending = _pending_import(request, pk, "import.confirm")
     if pending.framework_id:
         return _already_imported(request, pending)
-    context = _preview_context(pending)
-    if context["plan"] is None:
-        return invalid(request, "competency/import_preview.html", context)
-    form = ImportConfirmForm(
-        request.POST, scale_choices=context["confirm_form"].fields["scale"].queryset,
-        scale_required=context["confirm_form"].fields["scale"].required,
-        empty_label=context["confirm_form"].fields["scale"].empty_label,
-    )
-    context["confirm_form"] = form
+    preview = selectors.import_preview(pending)
+    if preview.plan is None or preview.scale_problem:
+        return invalid(request, "competency/import_preview.html", _preview_context(preview))
+    form = ImportConfirmForm(request.POST, preview=preview)
+    context = _preview_context(preview, confirm_form=form)
     if not form.is_valid():
         return invalid(request, "competency/import_preview.html", context)
     try:
-        with transaction.atomic():
-            # The row lock makes a second confirm of the same upload wait, then find it already used.
-            locked = FrameworkImport.objects.select_for_update().get(pk=pending.pk)
-            if locked.framework_id:
-                return _already_imported(request, locked)
-            version = importers.apply_plan(
-                context["plan"], actor=request.user, name=form.cleaned_data["name"], code=form.cleaned_data["code"],
-                scale=form.cleaned_data["scale"], change_note=f"Imported from {pending.filename}.",
-            )
-            locked.framework = version.framework
-            locked.save(update_fields=["framework"])
+        version = services.framework_import_confirm(pending=pending, actor=request.user, **form.cleaned_data)
     except ValidationError as error:
+        pending.refresh_from_db()
+        if pending.framework_id:
+            return _already_imported(request, pending)
         apply_form_errors(form, error)
         return invalid(request, "competency/import_preview.html", context)
-    plan = context["plan"]
+    plan = preview.plan
     messages.success(
         request,
         f"Imported {len(plan.areas)} area{'s' if len(plan.areas) != 1 else ''} and {len(plan.competencies)} "
@@ -548,3 +547,62 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     )
     return redirect("competency:version_detail", pk=version.pk)
 
+
+# --- proficiency scales ----------------------------------------------------------------------------
+
+
+@permission_required("scale.browse")
+def scale_list(request: HttpRequest) -> HttpResponse:
+    scales = list(selectors.scales_for_list())
+    return render(request, "competency/scale_list.html", {
+        "scales": scales, "can_create": can(request.user, "scale.create"),
+    })
+
+
+@permission_required("scale.create")
+@require_http_methods(["GET", "POST"])
+def scale_create(request: HttpRequest) -> HttpResponse:
+    form = ScaleForm(request.POST or None, initial={"proficient_value": 3})
+
+    def create() -> HttpResponse:
+        scale = services.scale_create(actor=request.user, name=form.cleaned_data["name"],
+                                      description=form.cleaned_data["description"],
+                                      proficient_value=form.cleaned_data["proficient_value"], levels=form.levels())
+        return done(request, f"Scale {scale.name} created.", reverse("competency:scale_detail", args=[scale.pk]))
+
+    return form_page(request, form, "competency/scale_form.html", {}, create)
+
+
+def scale_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    scale = get_for_user(request.user, ProficiencyScale.objects.all(), "scale.view", pk=pk)
+    frozen_by = scale.frozen_by()
+    return render(request, "competency/scale_detail.html", {
+        "scale": scale, "levels": scale.levels.order_by("value"), "frozen_by": frozen_by,
+        "frameworks": scale.frameworks.order_by("name"),
+        "can_edit": frozen_by is None and can(request.user, "scale.edit", scale),
+        "can_copy": can(request.user, "scale.create"),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def scale_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    scale = get_for_user(request.user, ProficiencyScale.objects.all(), "scale.edit", pk=pk)
+    form = ScaleForm(request.POST or None, scale=scale, initial=ScaleForm.initial_for(scale))
+
+    def save() -> HttpResponse:
+        services.scale_update(actor=request.user, scale=scale, name=form.cleaned_data["name"],
+                              description=form.cleaned_data["description"],
+                              proficient_value=form.cleaned_data["proficient_value"], levels=form.levels())
+        return done(request, f"Scale {form.cleaned_data['name']} saved.", reverse("competency:scale_detail", args=[pk]))
+
+    return form_page(request, form, "competency/scale_form.html", {"scale": scale}, save)
+
+
+@require_POST
+def scale_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    scale = get_for_user(request.user, ProficiencyScale.objects.all(), "scale.view", pk=pk)
+    require(request.user, "scale.create")
+    with transaction.atomic():
+        copy = services.scale_copy(actor=request.user, scale=scale)
+    return done(request, f"{copy.name} created from {scale.name}; change it as you need.",
+                reverse("competency:scale_edit", args=[copy.pk]))

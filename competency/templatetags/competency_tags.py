@@ -1,14 +1,16 @@
 from django import template
 from django.utils.html import format_html
 
+from ..models import VersionStatus
+
 register = template.Library()
 
 STATUS_STYLES = {
-    "draft": "text-bg-secondary",
-    "in_review": "text-bg-info",
-    "approved": "text-bg-primary",
-    "published": "text-bg-success",
-    "retired": "text-bg-dark",
+    VersionStatus.DRAFT: "text-bg-secondary",
+    VersionStatus.IN_REVIEW: "text-bg-info",
+    VersionStatus.APPROVED: "text-bg-primary",
+    VersionStatus.PUBLISHED: "text-bg-success",
+    VersionStatus.RETIRED: "text-bg-dark",
 }
 
 
@@ -16,7 +18,7 @@ STATUS_STYLES = {
 def status_badge(status: str, label: str = "") -> str:
     return format_html(
         '<span class="badge {}" data-status="{}">{}</span>',
-        STATUS_STYLES.get(status, "text-bg-light"), status, label or status.replace("_", " ").capitalize(),
+        STATUS_STYLES.get(status, "text-bg-light"), status, label or VersionStatus(status).label,
     )
 
 
