@@ -1,39 +1,32 @@
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from simple_history.admin import SimpleHistoryAdmin
 
-from .models import User
+from core.admin import ReadOnlyAdmin
 
-
-class UserCreationAdminForm(AdminUserCreationForm):
-    class Meta:
-        model = User
-        fields = ["email", "first_name", "last_name", "role", "access_valid_from", "access_valid_until"]
-
-
-class UserChangeAdminForm(UserChangeForm):
-    class Meta:
-        model = User
-        fields = "__all__"
+from .models import Invitation, User
 
 
 @admin.register(User)
-class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
-    form = UserChangeAdminForm
-    add_form = UserCreationAdminForm
+class UserAdmin(ReadOnlyAdmin):
+    """Accounts, read-only: roles, administration and emails change on HR's account pages only."""
+
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "role", "is_active", "is_staff", "access_valid_until"]
     list_filter = ["role", "is_active", "is_staff"]
     search_fields = ["email", "first_name", "last_name"]
-    fieldsets = [
-        (None, {"fields": ["email", "password"]}),
-        ("Person", {"fields": ["first_name", "last_name", "role"]}),
-        ("Access", {"fields": ["is_active", "access_valid_from", "access_valid_until"]}),
-        ("Administration", {"fields": ["is_staff", "is_superuser", "groups", "user_permissions"]}),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
-    ]
-    add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["email", "first_name", "last_name", "role", "access_valid_from", "access_valid_until",
-                                                  "usable_password", "password1", "password2"]}),
-    ]
+    exclude = ["password", "user_permissions", "groups"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at", "sent_at", "created_by"]
+    list_select_related = ["user", "created_by"]
+    search_fields = ["user__email"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

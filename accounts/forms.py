@@ -1,32 +1,11 @@
 from __future__ import annotations
 
-from crispy_forms.helper import FormHelper
 from django import forms
-from django.conf import settings
-from django.core.cache import cache
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm
 
-from .models import normalise_email
+from core.forms import PlainFormMixin
 
-
-class PlainFormMixin:
-    """Crispy renders fields only; templates write the <form> tag, the CSRF token and the buttons."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-
-
-def limit_upload_size(upload):
-    """Files to import are read whole into memory: refuse those above MAX_IMPORT_FILE_BYTES, saying so."""
-    limit = settings.MAX_IMPORT_FILE_BYTES
-    if upload.size > limit:
-        raise forms.ValidationError(
-            f"The file is {upload.size / 1024 / 1024:.1f} MB; Proficio imports files up to {limit // 1024 // 1024} MB."
-        )
-    return upload
+from .models import Role, User, normalise_email
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -45,21 +24,66 @@ class EmailLoginForm(AuthenticationForm):
         return normalise_email(self.cleaned_data["username"])
 
 
-class InvitationAwarePasswordResetForm(PasswordResetForm):
-    """Also reaches people who were invited but never set a password (Django's form skips them).
+class PasswordResetRequestForm(PlainFormMixin, forms.Form):
+    email = forms.EmailField(label="Email", max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
 
-    At most PASSWORD_RESETS_PER_HOUR emails go to one address in an hour, so the form cannot be used
-    to flood a mailbox; the page says the same either way, so it tells nobody whether an account exists.
-    """
 
-    def get_users(self, email: str):
-        email = normalise_email(email)
-        key = f"password-reset:{email}"
-        sent = cache.get_or_set(key, 0, timeout=60 * 60)
-        if sent >= settings.PASSWORD_RESETS_PER_HOUR:
-            return []
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between the two calls
-            cache.set(key, 1, timeout=60 * 60)
-        return get_user_model()._default_manager.filter(email=email, is_active=True)
+class AccountForm(PlainFormMixin, forms.ModelForm):
+    """HR's form for an account: who it is, its role, whether it may use the Django admin, and for
+    auditors the window in which it works."""
+
+    admin = forms.BooleanField(
+        label="May use the Django admin", required=False,
+        help_text="HR managers only. The admin shows every record and its history.",
+    )
+
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name", "role", "is_active", "access_valid_from", "access_valid_until"]
+        labels = {"is_active": "Active (may sign in)"}
+        widgets = {
+            "access_valid_from": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "access_valid_until": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        }
+        help_texts = {
+            "access_valid_from": "Auditors only: the first moment the account works.",
+            "access_valid_until": "Auditors only, and required for them: the account stops working after this.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["admin"].initial = bool(self.instance.pk and self.instance.is_staff)
+        if not self.instance.pk:
+            del self.fields["is_active"]  # a new account is active; its owner still has to accept the invitation
+
+    def clean_email(self) -> str:
+        email = normalise_email(self.cleaned_data["email"])
+        others = User.objects.filter(email=email)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError("Another account has this email.")
+        return email
+
+    def clean(self):
+        data = super().clean()
+        if data.get("admin") and data.get("role") != Role.HR:
+            self.add_error("admin", "Only HR managers may use the Django admin.")
+        if data.get("role") == Role.AUDITOR and not data.get("access_valid_until"):
+            self.add_error("access_valid_until", "An auditor account needs the date its access ends.")
+        return data
+
+    def _post_clean(self):
+        # The service validates the whole account; the form's own model validation would run before the
+        # admin flag is applied, so it is skipped here.
+        pass
+
+    def service_values(self) -> dict:
+        data = self.cleaned_data
+        values = {key: data[key] for key in ("email", "first_name", "last_name", "role", "access_valid_from",
+                                               "access_valid_until")}
+        values["admin"] = data["admin"]
+        if "is_active" in self.fields:
+            values["is_active"] = data["is_active"]
+        return values

@@ -37,6 +37,8 @@ class UserManager(BaseUserManager["User"]):
         fields.setdefault("role", Role.HR)
         if fields["role"] == Role.AUDITOR:
             raise ValueError("An auditor cannot also be an administrator.")
+        if fields["role"] != Role.HR:
+            raise ValueError("Only HR managers may be administrators.")
         fields.update(is_staff=True, is_superuser=True)
         return self.create_user(email, password, **fields)
 
@@ -75,6 +77,11 @@ class User(AbstractBaseUser, PermissionsMixin):
                 name="auditor_has_access_end",
                 violation_error_message="An auditor account needs the date its access ends.",
             ),
+            models.CheckConstraint(
+                condition=models.Q(role=Role.HR) | models.Q(is_staff=False, is_superuser=False),
+                name="only_hr_administers",
+                violation_error_message="Only HR managers may use the Django admin.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -88,6 +95,9 @@ class User(AbstractBaseUser, PermissionsMixin):
                 raise ValidationError({"access_valid_until": "An auditor account needs the date its access ends."})
             if self.is_staff or self.is_superuser:
                 raise ValidationError({"role": "An auditor cannot also be an administrator."})
+        if (self.is_staff or self.is_superuser) and self.role != Role.HR:
+            # The admin can change everything; only HR managers administer Proficio.
+            raise ValidationError({"is_staff": "Only HR managers may use the Django admin."})
         if self.access_valid_from and self.access_valid_until and self.access_valid_from >= self.access_valid_until:
             raise ValidationError({"access_valid_until": "Access must end after it starts."})
 
@@ -100,6 +110,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+    @property
+    def is_plain_leader(self) -> bool:
+        """A leader's account and nothing more: the only kind an import or a person's page may link,
+        rename, re-email or deactivate. Every other account changes only on HR's account pages."""
+        return self.role == Role.LEADER and not self.is_staff and not self.is_superuser
 
     @property
     def is_auditor(self) -> bool:
@@ -121,3 +137,31 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.access_valid_until and at >= self.access_valid_until:
             return False
         return True
+
+
+def describe_role(user) -> str:
+    """How an account is named in refusals: "an HR manager account", "an administrator account"."""
+    if user.is_superuser or user.is_staff:
+        return "an administrator account"
+    label = Role(user.role).label
+    if not label.split()[0].isupper():  # "HR manager" keeps its capitals, "Quality manager" does not
+        label = label[0].lower() + label[1:]
+    article = "an" if label[0] in "aeiouAEIOU" or label.startswith("HR") else "a"
+    return f"{article} {label} account"
+
+
+class Invitation(models.Model):
+    """An email inviting a new account to choose its password. Recorded before it is sent and marked
+    when it is, so a task that runs again (a retry, a redelivery) sends only what is still unsent."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="invitation_user_latest")]
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.user.email}"

@@ -2,16 +2,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from . import views
-from .forms import EmailLoginForm, InvitationAwarePasswordResetForm
 
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(authentication_form=EmailLoginForm, redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",
@@ -19,16 +14,7 @@ urlpatterns = [
         name="password_change",
     ),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path(
-        "password/reset/",
-        auth_views.PasswordResetView.as_view(
-            form_class=InvitationAwarePasswordResetForm,
-            success_url=reverse_lazy("accounts:password_reset_done"),
-            email_template_name="registration/password_reset_email.txt",
-            subject_template_name="registration/password_reset_subject.txt",
-        ),
-        name="password_reset",
-    ),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password/reset/<uidb64>/<token>/",
@@ -41,4 +27,8 @@ urlpatterns = [
         views.InvitationAcceptView.as_view(success_url=reverse_lazy("accounts:password_reset_complete")),
         name="invitation_accept",
     ),
+    path("users/", views.account_list, name="account_list"),
+    path("users/new/", views.account_create, name="account_create"),
+    path("users/<int:pk>/", views.account_edit, name="account_edit"),
+    path("users/<int:pk>/invite/", views.account_invite, name="account_invite"),
 ]

@@ -40,6 +40,8 @@ def _development_secret_key() -> str:
 
 SECRET_KEY = env_str("SECRET_KEY")
 REDIS_URL = env_url("REDIS_URL", {"redis", "rediss"})
+# The address people reach Proficio at: every link in an email or a file starts with it.
+SITE_URL = env_url("SITE_URL", {"http", "https"})
 if not DEBUG:
     missing = [
         name
@@ -47,6 +49,7 @@ if not DEBUG:
             ("SECRET_KEY", SECRET_KEY),
             ("REDIS_URL", REDIS_URL),
             ("ALLOWED_HOSTS", env_str("ALLOWED_HOSTS")),
+            ("SITE_URL", SITE_URL),
         )
         if not value
     ]
@@ -79,6 +82,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     # Proficio, in dependency order: each app may import only those above it.
+    "core",
     "accounts",
     "competency",
     "profiles",
@@ -164,6 +168,8 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # "forgot my password" links work for a day
 INVITATION_TIMEOUT = 60 * 60 * 24 * 7  # links in invitations to new accounts work for a week
 PASSWORD_RESETS_PER_HOUR = 3  # per address: more requests are answered as usual but send nothing
+# Failed sign-ins from one address across all accounts (password spraying) before it is paused.
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30, minimum=1)
 
 # Throttling of failed logins (django-axes): five failures for one account from one address lock
 # that pair out for a quarter of an hour. Locking by account alone would let anyone lock a colleague out.
@@ -217,13 +223,29 @@ if EMAIL_HOST:
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Proficio <proficio@localhost>")
-# The address people reach Proficio at, for links in emails sent by background tasks.
-SITE_URL = env_url("SITE_URL", {"http", "https"}) or "http://127.0.0.1:8000"
+SITE_URL = SITE_URL or "http://127.0.0.1:8000"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Cache: Redis when configured (shared by all processes), memory otherwise.
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+
+def _next_redis_database(url: str) -> str:
+    """The same Redis server, the next database number: the cache never shares a database with the
+    Celery queues, so clearing the cache cannot drop queued tasks."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    number = parts.path.strip("/") or "0"
+    if not number.isdigit():
+        raise ImproperlyConfigured("REDIS_URL must end with a database number, e.g. redis://127.0.0.1:6379/0.")
+    return urlunsplit(parts._replace(path=f"/{int(number) + 1}"))
+
+
+# Cache: Redis when configured (shared by all processes, in its own database), memory otherwise.
+REDIS_CACHE_URL = env_url("REDIS_CACHE_URL", {"redis", "rediss"}) or (_next_redis_database(REDIS_URL) if REDIS_URL else None)
+if REDIS_URL and REDIS_CACHE_URL == REDIS_URL:
+    raise ImproperlyConfigured("REDIS_CACHE_URL must name another Redis database than REDIS_URL (the Celery queues).")
+if REDIS_CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -247,6 +269,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "proficio"
 CELERY_BEAT_SCHEDULE = {
     "purge-stale-imports": {"task": "competency.tasks.purge_stale_imports", "schedule": timedelta(hours=6)},
+    "purge-people-imports": {"task": "profiles.tasks.purge_people_imports", "schedule": timedelta(hours=6)},
 }
 
 # Forms
@@ -276,8 +299,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_errors_without_traceback": {"()": "core.logging.ClientErrorsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # On the logger itself, so that every handler gets the record without the traceback.
+        "django.request": {"filters": ["client_errors_without_traceback"]},
+    },
 }
+
+# The audit history is read in the admin, never "reverted" from it: that would write around the services.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 

@@ -1,0 +1,21 @@
+"""Reads for HR's account pages."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from .models import Invitation, User
+from .permissions import visible
+
+
+def accounts_for_list(user) -> QuerySet[User]:
+    """Accounts the reader may manage, with whether an invitation is still waiting to be accepted."""
+    return (
+        visible(user, "account", User.objects.all())
+        .annotate(invited=Exists(Invitation.objects.filter(user=OuterRef("pk"))))
+        .order_by("last_name", "first_name", "email")
+    )
+
+
+def account_for_page(pk: int) -> QuerySet[User]:
+    return User.objects.filter(pk=pk)
