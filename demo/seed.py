@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.models import Role, User
 from competency.starter import load_starter_framework
@@ -104,6 +104,7 @@ def _ensure_staff(password_hash: str, report: SeedReport) -> None:
     for local, first, last, role in STAFF:
         email = f"{local}@{DEMO_DOMAIN}"
         user = User.objects.filter(email=email).first()
+        changed = user is None
         if user is None:
             user = User(email=email, first_name=first, last_name=last, role=role, password=password_hash)
             if role == Role.HR:
@@ -116,7 +117,9 @@ def _ensure_staff(password_hash: str, report: SeedReport) -> None:
             # Keep the demo auditor usable: a window of 30 days from the latest run.
             user.access_valid_from = now - timedelta(minutes=5)
             user.access_valid_until = now + timedelta(days=30)
-        user.save()
+            changed = True
+        if changed:
+            user.save()
         report.logins.append((str(role.label), email, DEMO_PASSWORD))
 
 
@@ -166,16 +169,15 @@ def _ensure_leaders(count: int, password_hash: str, report: SeedReport) -> None:
         )
     )
     current_managers = dict(Person.objects.filter(pk__in=people.values()).values_list("pk", "manager_id"))
-    changed = []
+    wanted_managers = {}
     for index in range(count):
         manager_index = _manager_index(index)
         wanted = people[employee_id(manager_index)] if manager_index is not None else None
         pk = people[employee_id(index)]
         if current_managers[pk] != wanted:
-            changed.append(Person(pk=pk, manager_id=wanted))
-    if changed:
-        Person.objects.bulk_update(changed, ["manager"], batch_size=BATCH_SIZE)
-    report.updated_managers = len(changed)
+            wanted_managers[pk] = wanted
+    _update_with_history(wanted_managers, "manager_id")
+    report.updated_managers = len(wanted_managers)
 
     head_office = units["HQ"]
     if head_office.head_id is None and count:
@@ -224,10 +226,19 @@ def _assign_roles(leaders: int, profiles: dict) -> None:
         Person.objects.filter(employee_id__in=[employee_id(i) for i in range(leaders)], role_profile__isnull=True)
         .values_list("employee_id", "pk")
     )
-    updates = [
-        Person(pk=without_role[employee_id(index)], role_profile=profiles[_role_code(index, leaders, division_of)])
+    _update_with_history({
+        without_role[employee_id(index)]: profiles[_role_code(index, leaders, division_of)].pk
         for index in range(leaders)
         if employee_id(index) in without_role
-    ]
-    if updates:
-        Person.objects.bulk_update(updates, ["role_profile"], batch_size=BATCH_SIZE)
+    }, "role_profile_id")
+
+
+def _update_with_history(values: dict[int, int | None], attname: str) -> None:
+    """Sets one field of many people, each loaded whole first so that its history row is the person as
+    they now are (a half-filled object would record empty employee ids and units)."""
+    pks = list(values)
+    for start in range(0, len(pks), BATCH_SIZE):
+        people = list(Person.objects.filter(pk__in=pks[start:start + BATCH_SIZE]))
+        for person in people:
+            setattr(person, attname, values[person.pk])
+        bulk_update_with_history(people, Person, [attname.removesuffix("_id")], batch_size=BATCH_SIZE)

@@ -1,48 +1,93 @@
-from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+"""Org units and people in the admin go through the same services as the pages; role profiles,
+which are controlled records, are read-only here with their audit history."""
 
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from core.admin import ReadOnlyAdmin, ServiceAdmin
+
+from . import services
 from .models import ExpectedBehaviour, OrgUnit, PerformanceIndicator, Person, Requirement, RoleProfile
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(SimpleHistoryAdmin):
+class OrgUnitAdmin(ServiceAdmin):
     list_display = ["name", "code", "parent", "head"]
     search_fields = ["name", "code"]
     list_select_related = ["parent", "head__user"]
     raw_id_fields = ["parent", "head"]
 
+    def save_through_service(self, request, obj, form) -> None:
+        services.orgunit_save(unit=obj, name=obj.name, code=obj.code, parent=obj.parent, head=obj.head,
+                              actor=request.user)
+
+
+class PersonAdminForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk and "active" in data:
+            current = Person.objects.select_related("user").get(pk=self.instance.pk)
+            try:
+                services.check_active_change(current, data["active"])
+            except ValidationError as error:
+                self.add_error(None, error)
+        return data
+
 
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(ServiceAdmin):
+    form = PersonAdminForm
     list_display = ["__str__", "employee_id", "org_unit", "role_profile", "manager", "active"]
     list_filter = ["active", "org_unit", "role_profile"]
     search_fields = ["employee_id", "user__email", "user__first_name", "user__last_name"]
     list_select_related = ["user", "org_unit", "role_profile", "manager__user"]
-    raw_id_fields = ["user", "org_unit", "manager", "role_profile"]
+    raw_id_fields = ["org_unit", "manager", "role_profile"]
+    readonly_fields = ["user", "employee_id"]
+
+    def save_through_service(self, request, obj, form) -> None:
+        services.person_update(person=obj, org_unit=obj.org_unit, role_profile=obj.role_profile, manager=obj.manager,
+                               start_date_in_role=obj.start_date_in_role, active=obj.active, actor=request.user)
 
 
-class RequirementInline(admin.TabularInline):
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class RequirementInline(_ReadOnlyInline):
     model = Requirement
-    raw_id_fields = ["competency"]
-    extra = 0
 
 
-class BehaviourInline(admin.TabularInline):
+class BehaviourInline(_ReadOnlyInline):
     model = ExpectedBehaviour
-    raw_id_fields = ["competency"]
-    extra = 0
 
 
-class KpiInline(admin.TabularInline):
+class KpiInline(_ReadOnlyInline):
     model = PerformanceIndicator
-    extra = 0
 
 
 @admin.register(RoleProfile)
-class RoleProfileAdmin(SimpleHistoryAdmin):
+class RoleProfileAdmin(ReadOnlyAdmin):
     list_display = ["name", "code", "framework_version", "status", "revision", "approved_by", "approved_at"]
     list_filter = ["status"]
     list_select_related = ["framework_version__framework", "approved_by"]
-    raw_id_fields = ["framework_version"]
     inlines = [RequirementInline, BehaviourInline, KpiInline]
-    readonly_fields = ["status", "revision", "approved_by", "approved_at"]
+
+
+@admin.register(Requirement)
+class RequirementAdmin(ReadOnlyAdmin):
+    list_display = ["profile", "competency", "required_level", "weight", "critical"]
+    list_select_related = ["profile", "competency"]

@@ -2,10 +2,11 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from accounts.permissions import visible_frameworks, visible_profiles
+from accounts.permissions import visible
 from competency.models import Framework
 
 from .models import OrgUnit, Person, ProfileStatus, RoleProfile
+from .selectors import reporting_line_ids
 
 
 class ProfileFilter(django_filters.FilterSet):
@@ -26,7 +27,7 @@ class ProfileFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.request is not None:  # offer only frameworks the reader may open
-            self.filters["framework"].queryset = visible_frameworks(self.request.user, Framework.objects.order_by("name"))
+            self.filters["framework"].queryset = visible(self.request.user, "framework", Framework.objects.order_by("name"))
 
     def filter_org_unit(self, queryset, name, value):
         return queryset.filter(pk__in=Person.objects.filter(org_unit=value).values("role_profile"))
@@ -38,8 +39,10 @@ class PersonFilter(django_filters.FilterSet):
     org_unit = django_filters.ModelChoiceFilter(queryset=OrgUnit.objects.order_by("name"), empty_label="any unit")
     role_profile = django_filters.ModelChoiceFilter(label="Role", queryset=RoleProfile.objects.order_by("name"),
                                                     empty_label="any role")
-    manager = django_filters.CharFilter(label="Manager", method="filter_manager",
-                                        widget=forms.TextInput(attrs={"placeholder": "Email or id"}))
+    manager = django_filters.CharFilter(label="Reporting to", method="filter_manager",
+                                        widget=forms.TextInput(attrs={"placeholder": "Manager's email or id"}))
+    direct = django_filters.BooleanFilter(label="Direct reports only", method="filter_direct",
+                                          widget=forms.CheckboxInput)
     active = django_filters.ChoiceFilter(choices=[("yes", "Active"), ("no", "Inactive"), ("all", "Everyone")],
                                          method="filter_active", empty_label=None)
 
@@ -48,17 +51,29 @@ class PersonFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def search(self, queryset, name, value):
-        words = value.split()
-        for word in words:
-            queryset = queryset.filter(
-                Q(user__first_name__icontains=word) | Q(user__last_name__icontains=word)
-                | Q(user__email__icontains=word) | Q(employee_id__iexact=word)
-            )
+        from django.contrib.auth import get_user_model
+
+        users = get_user_model().objects.all()
+        for word in value.split()[:5]:
+            # Names and emails are searched on the accounts table, where trigram indexes serve them
+            # (PostgreSQL); employee ids match exactly.
+            matching = users.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word)
+                                    | Q(email__icontains=word)).values("pk")
+            queryset = queryset.filter(Q(user_id__in=matching) | Q(employee_id__iexact=word))
         return queryset
 
     def filter_manager(self, queryset, name, value):
+        """Everyone in the manager's reporting line (directly or not), as HR systems show it."""
         value = value.strip()
-        return queryset.filter(Q(manager__user__email=value.lower()) | Q(manager__employee_id=value))
+        manager = Person.objects.filter(Q(user__email=value.lower()) | Q(employee_id=value)).values_list("pk", flat=True).first()
+        if manager is None:
+            return queryset.none()
+        if self.form.cleaned_data.get("direct"):
+            return queryset.filter(manager_id=manager)
+        return queryset.filter(pk__in=reporting_line_ids(manager))
+
+    def filter_direct(self, queryset, name, value):
+        return queryset  # read by filter_manager
 
     def __init__(self, data=None, *args, **kwargs):
         # Inactive people leave the list unless asked for.
@@ -67,7 +82,7 @@ class PersonFilter(django_filters.FilterSet):
             data["active"] = "yes"
         super().__init__(data, *args, **kwargs)
         if self.request is not None:  # offer only roles the reader may open
-            self.filters["role_profile"].queryset = visible_profiles(self.request.user, RoleProfile.objects.order_by("name"))
+            self.filters["role_profile"].queryset = visible(self.request.user, "profile", RoleProfile.objects.order_by("name"))
 
     def filter_active(self, queryset, name, value):
         return queryset if value == "all" else queryset.filter(active=value == "yes")

@@ -5,9 +5,10 @@ from decimal import Decimal
 from django import forms
 from django.db.models import Q
 
-from accounts.forms import PlainFormMixin, limit_upload_size
 from competency.models import Competency, FrameworkVersion, VersionStatus
-from competency.trees import subtree
+from core.forms import PlainFormMixin
+from core.trees import natural_key, subtree
+from core.uploads import limit_upload_size
 
 from .models import Comparator, OrgUnit, Person, RoleProfile
 
@@ -135,7 +136,8 @@ class BehaviourForm(forms.Form):
     def __init__(self, *args, competencies: dict[int, Competency], **kwargs):
         super().__init__(*args, **kwargs)
         self.competencies = competencies
-        self.fields["competency"].choices = [("", "———")] + [(pk, str(c)) for pk, c in competencies.items()]
+        ordered = sorted(competencies.items(), key=lambda item: natural_key(item[1].code))
+        self.fields["competency"].choices = [("", "———")] + [(pk, str(c)) for pk, c in ordered]
 
     def clean_competency(self):
         pk = self.cleaned_data["competency"]

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
-from competency.trees import closes_loop
+from core.trees import closes_loop, parent_in_db
 
 
 class OrgUnit(models.Model):
@@ -35,7 +35,7 @@ class OrgUnit(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        if closes_loop(self, self.parent, lambda unit: unit.parent):
+        if closes_loop(self.pk, self.parent_id, parent_in_db(OrgUnit.objects.all())):
             raise ValidationError({"parent": "A unit cannot sit below itself."})
 
 
@@ -68,7 +68,7 @@ class Person(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        if closes_loop(self, self.manager, lambda person: person.manager):
+        if closes_loop(self.pk, self.manager_id, parent_in_db(Person.objects.all(), "manager_id")):
             raise ValidationError({"manager": f"{self.manager} is managed, directly or not, by {self}: "
                                               "that would make a loop of managers."})
 

@@ -6,25 +6,64 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 
-from accounts.permissions import visible_people, visible_profiles
+from accounts.permissions import visible
 from competency.models import CompetencyArea, ProficiencyLevel
-from competency.trees import depth_first
+from core.charts import bar_chart
+from core.trees import depth_first
 
-from .models import OrgUnit, Person, RoleProfile
+from .models import OrgUnit, Person, ProfileStatus, Requirement, RoleProfile
+
+
+def _count(queryset: QuerySet, group: str) -> Coalesce:
+    """A correlated COUNT as a subquery: counts over two joins at once would multiply each other's rows."""
+    return Coalesce(Subquery(queryset.order_by().values(group).annotate(n=Count("pk")).values("n")[:1],
+                             output_field=IntegerField()), Value(0))
 
 
 def profiles_for_list(user) -> QuerySet[RoleProfile]:
+    """Role profiles with their requirement and holder counts, each a subquery on its own index."""
     return (
-        visible_profiles(user, RoleProfile.objects.all())
+        visible(user, "profile", RoleProfile.objects.all())
         .select_related("framework_version__framework", "approved_by")
         .annotate(
-            requirement_count=Count("requirements", distinct=True),
-            people_count=Count("people", filter=Q(people__active=True), distinct=True),
+            requirement_count=_count(Requirement.objects.filter(profile=OuterRef("pk")), "profile"),
+            people_count=_count(Person.objects.filter(role_profile=OuterRef("pk"), active=True), "role_profile"),
         )
         .order_by("name")
     )
+
+
+# --- reporting lines --------------------------------------------------------------------------------
+# One recursive query walks a reporting line of any depth (PostgreSQL and SQLite both have WITH
+# RECURSIVE); UNION rather than UNION ALL stops even at a loop, which the models refuse anyway.
+
+
+def reporting_line_ids(manager_pk: int) -> RawSQL:
+    """The ids of everyone below `manager_pk`, directly or not, as a subquery for `pk__in`."""
+    table = connection.ops.quote_name(Person._meta.db_table)
+    return RawSQL(
+        f"WITH RECURSIVE line(id) AS (SELECT id FROM {table} WHERE manager_id = %s "
+        f"UNION SELECT p.id FROM {table} p JOIN line ON p.manager_id = line.id) SELECT id FROM line",
+        [manager_pk],
+    )
+
+
+def in_reporting_line(person_pk: int, manager_pk: int) -> bool:
+    """Whether `manager_pk` is above `person_pk` in the line of managers. One query."""
+    table = connection.ops.quote_name(Person._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE up(id, manager_id) AS (SELECT id, manager_id FROM {table} WHERE id = %s "
+            f"UNION SELECT p.id, p.manager_id FROM {table} p JOIN up ON p.id = up.manager_id) "
+            "SELECT 1 FROM up WHERE manager_id = %s LIMIT 1",
+            [person_pk, manager_pk],
+        )
+        return cursor.fetchone() is not None
 
 
 @dataclass
@@ -36,6 +75,7 @@ class RequirementLine:
     critical: bool
     bar_percent: float
     competency_id: int
+    level_name: str = ""
 
 
 @dataclass
@@ -58,25 +98,17 @@ class ProfileSheet:
     def requirement_count(self) -> int:
         return sum(len(area.lines) for area in self.areas)
 
-    CHART_LEFT = 90
-    CHART_WIDTH = 480
-    ROW = 26
+    chart_legend = (("legend-required", "required level"), ("legend-critical", "critical requirement"))
 
-    @property
-    def chart_height(self) -> int:
-        return self.ROW * self.requirement_count + 40
-
-    def chart(self) -> dict:
-        """Geometry of the bar chart of required levels (server-drawn SVG: works in PDFs and without JS)."""
-        top = max((level.value for level in self.levels), default=1)
-        step = self.CHART_WIDTH / top
-        bars = []
-        for index, line in enumerate(line for area in self.areas for line in area.lines):
-            y = 30 + index * self.ROW
-            bars.append({"line": line, "y": y, "text_y": y + 13, "width": round(step * line.required_level, 1)})
-        ticks = [{"x": round(self.CHART_LEFT + step * level.value, 1), "level": level} for level in self.levels]
-        return {"bars": bars, "ticks": ticks, "left": self.CHART_LEFT, "right": self.CHART_LEFT + self.CHART_WIDTH,
-                "height": self.chart_height, "bottom": self.chart_height - 6}
+    def chart(self):
+        """The bar chart of required levels (core.charts: server-drawn SVG, whole at every width)."""
+        rows = [
+            (line.code, f"{line.code} {line.name}: level {line.required_level}" + (", critical" if line.critical else ""),
+             line.required_level, line.critical)
+            for area in self.areas for line in area.lines
+        ]
+        return bar_chart(title=f"Required level per competency for {self.profile.name}", rows=rows,
+                         levels=[(level.value, level.name) for level in self.levels])
 
 
 @dataclass
@@ -94,8 +126,10 @@ def profile_sheet(profile: RoleProfile, *, with_extras: bool = True, approved_on
     while the profile is being edited. Queries: levels, requirements (none when approved ones are
     read), behaviours, KPIs, people count.
     """
-    levels = list(ProficiencyLevel.objects.filter(scale_id=profile.framework_version.framework.scale_id))
+    levels = list(ProficiencyLevel.objects.filter(scale_id=profile.framework_version.framework.scale_id)
+                  .order_by("value"))
     top = max((level.value for level in levels), default=1)
+    level_names = {level.value: level.name for level in levels}
     areas: dict[int, AreaRequirements] = {}
     use_snapshot = approved_only and bool(profile.approved_requirements)
     if use_snapshot:
@@ -106,7 +140,7 @@ def profile_sheet(profile: RoleProfile, *, with_extras: bool = True, approved_on
             bucket.lines.append(RequirementLine(
                 code=row["code"], name=row["name"], required_level=row["required_level"], weight=row["weight"],
                 critical=row["critical"], bar_percent=round(100 * row["required_level"] / top, 1),
-                competency_id=row["competency_id"],
+                competency_id=row["competency_id"], level_name=level_names.get(row["required_level"], ""),
             ))
     else:
         for requirement in (
@@ -119,6 +153,7 @@ def profile_sheet(profile: RoleProfile, *, with_extras: bool = True, approved_on
                 code=competency.code, name=competency.name, required_level=requirement.required_level,
                 weight=requirement.weight, critical=requirement.critical,
                 bar_percent=round(100 * requirement.required_level / top, 1), competency_id=competency.pk,
+                level_name=level_names.get(requirement.required_level, ""),
             ))
     if not with_extras:
         behaviours, kpis = [], []
@@ -132,12 +167,12 @@ def profile_sheet(profile: RoleProfile, *, with_extras: bool = True, approved_on
         kpis = list(profile.kpis.all())
     people = profile.people.filter(active=True).count() if with_extras else 0
     return ProfileSheet(profile=profile, levels=levels, areas=list(areas.values()), behaviours=behaviours, kpis=kpis,
-                        people_count=people, approved=use_snapshot or profile.status == "approved")
+                        people_count=people, approved=use_snapshot or profile.status == ProfileStatus.APPROVED)
 
 
 def people_for_list(user) -> QuerySet[Person]:
     return (
-        visible_people(user, Person.objects.all())
+        visible(user, "person", Person.objects.all())
         .select_related("user", "org_unit", "role_profile", "manager__user")
         .order_by("user__last_name", "user__first_name", "pk")
     )

@@ -12,10 +12,26 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.shortcuts import save_unique, serialize
+from accounts.models import describe_role
 from competency.models import Competency, FrameworkVersion, VersionStatus
+from core.db import advisory_lock, save_unique
+from core.uploads import ImportFailed
 
-from .models import ExpectedBehaviour, OrgUnit, PerformanceIndicator, Person, ProfileStatus, Requirement, RoleProfile
+from .models import (
+    ExpectedBehaviour,
+    ImportStatus,
+    OrgUnit,
+    PeopleImport,
+    PerformanceIndicator,
+    Person,
+    ProfileStatus,
+    Requirement,
+    RoleProfile,
+)
+
+#: The names of the locks under which changes to a graph take turns (see core.db.advisory_lock).
+ORG_UNIT_TREE_LOCK = "profiles: org unit tree"
+MANAGER_GRAPH_LOCK = "profiles: graph of managers"
 
 logger = logging.getLogger(__name__)
 
@@ -24,12 +40,12 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def orgunit_save(*, unit: OrgUnit | None = None, name: str, code: str, parent: OrgUnit | None,
-                 head: Person | None) -> OrgUnit:
-    serialize("org units")
+                 head: Person | None, actor=None) -> OrgUnit:
+    advisory_lock(ORG_UNIT_TREE_LOCK)  # the loop check below reads the tree as committed before us
     unit = unit or OrgUnit()
-    if parent is not None:
-        parent.refresh_from_db()  # its place as committed by whoever changed the tree before us
     unit.name, unit.code, unit.parent, unit.head = name, code, parent, head
+    if actor is not None:
+        unit._history_user = actor
     unit.full_clean()
     save_unique(unit, "code", "An org unit with this code was just created; choose another code.")
     return unit
@@ -283,15 +299,32 @@ def profile_migrate(*, profile: RoleProfile, target: FrameworkVersion, actor) ->
 
 @transaction.atomic
 def person_update(*, person: Person, org_unit: OrgUnit, role_profile: RoleProfile | None, manager: Person | None,
-                  start_date_in_role, active: bool) -> Person:
-    serialize("managers")
-    if manager is not None:
-        manager.refresh_from_db()
+                  start_date_in_role, active: bool, actor=None) -> Person:
+    """A person's place in the organisation. Switching a person off also stops their account signing
+    in (and switching them on lets it sign in again); an account that is not a plain leader account
+    is HR's to switch, on the Accounts page."""
+    advisory_lock(MANAGER_GRAPH_LOCK)  # the loop check below reads the managers as committed before us
+    person = Person.objects.select_for_update().select_related("user").get(pk=person.pk)
+    account = person.user
+    check_active_change(person, active)
     person.org_unit, person.role_profile, person.manager = org_unit, role_profile, manager
     person.start_date_in_role, person.active = start_date_in_role, active
+    if actor is not None:
+        person._history_user = account._history_user = actor
     person.full_clean()
     person.save()
+    if account.is_plain_leader and account.is_active != active:
+        account.is_active = active
+        account.save()
     return person
+
+
+def check_active_change(person: Person, active: bool) -> None:
+    """A person whose account is not a plain leader account is switched on or off with the account, by HR."""
+    account = person.user
+    if active != person.active and active != account.is_active and not account.is_plain_leader:
+        raise ValidationError({"active": f"{person} signs in with {describe_role(account)}: HR switches it on "
+                                         "or off on the Accounts page."})
 
 
 # --- people import and invitations ----------------------------------------------------------------
@@ -299,8 +332,6 @@ def person_update(*, person: Person, org_unit: OrgUnit, role_profile: RoleProfil
 
 def people_import_queue(*, pending_id: int) -> bool:
     """Marks a previewed import as confirmed and queues it; False when it was confirmed already."""
-    from .models import ImportStatus, PeopleImport
-
     with transaction.atomic():
         claimed = PeopleImport.objects.filter(pk=pending_id, status=ImportStatus.PENDING).update(
             status=ImportStatus.QUEUED
@@ -319,12 +350,14 @@ def _queue_after_commit(task_name: str, *args) -> None:
 
 
 def people_import_apply(*, import_id: int) -> dict:
+    from accounts.services import invitations_create
+
     from .importers import apply_people_plan, plan_people_import, read_table
-    from .models import ImportStatus, PeopleImport
-    from competency.importers import ImportFailed
 
     def finish(status: str, summary: dict) -> dict:
-        PeopleImport.objects.filter(pk=import_id).update(status=status, summary=summary, finished_at=timezone.now())
+        # The file (names and emails) is not kept once it has done its job; the summary is.
+        PeopleImport.objects.filter(pk=import_id).update(status=status, summary=summary, finished_at=timezone.now(),
+                                                         content=b"")
         return summary
 
     try:
@@ -334,12 +367,16 @@ def people_import_apply(*, import_id: int) -> dict:
             job = PeopleImport.objects.select_for_update().get(pk=import_id)
             if job.status != ImportStatus.QUEUED:
                 return job.summary  # done or failed already: nothing to do
+            advisory_lock(MANAGER_GRAPH_LOCK)  # plan and apply see one consistent graph of managers
             plan = plan_people_import(read_table(bytes(job.content), job.filename, job.encoding))
             result = apply_people_plan(plan, actor=job.created_by)
             summary = finish(ImportStatus.DONE, {"created": result.created, "updated": result.updated,
                                                  "unchanged": result.unchanged, "invited": len(result.invited_user_ids)})
             if result.invited_user_ids:
-                _queue_after_commit("send_invitations", result.invited_user_ids)
+                from accounts.models import User
+
+                invitations_create(users=User.objects.filter(pk__in=result.invited_user_ids).only("pk"),
+                                   actor=job.created_by)
             return summary
     except ImportFailed as failure:
         return finish(ImportStatus.FAILED, {"errors": [str(issue) for issue in failure.issues]})
@@ -351,30 +388,9 @@ def people_import_apply(*, import_id: int) -> dict:
             "Try again, and tell your Proficio administrator if it happens again."]})
 
 
-def invitations_send(*, user_ids: list[int]) -> int:
-    """Emails each new account a link to choose a password (valid INVITATION_TIMEOUT seconds)."""
-    from django.conf import settings
-    from django.core import mail
-    from django.template.loader import render_to_string
-    from django.urls import reverse
-    from django.utils.encoding import force_bytes
-    from django.utils.http import urlsafe_base64_encode
-
-    from accounts.models import User
-    from accounts.tokens import invitation_token_generator
-
-    messages = []
-    for user in User.objects.filter(pk__in=user_ids, is_active=True, last_login__isnull=True):
-        if user.has_usable_password():
-            continue  # already chose a password
-        path = reverse("accounts:invitation_accept",
-                       args=[urlsafe_base64_encode(force_bytes(user.pk)), invitation_token_generator.make_token(user)])
-        body = render_to_string("profiles/email/invitation.txt", {
-            "user": user, "link": settings.SITE_URL.rstrip("/") + path,
-            "days": settings.INVITATION_TIMEOUT // 86400,
-        })
-        messages.append(mail.EmailMessage("Your Proficio account", body, settings.DEFAULT_FROM_EMAIL, [user.email]))
-    if messages:
-        with mail.get_connection() as connection:
-            connection.send_messages(messages)
-    return len(messages)
+def people_imports_purge(*, older_than) -> int:
+    """Deletes uploads nobody confirmed since `older_than`; a confirmed one keeps no file, only its summary."""
+    deleted, _ = PeopleImport.objects.filter(status=ImportStatus.PENDING, created_at__lt=older_than).delete()
+    PeopleImport.objects.exclude(status__in=[ImportStatus.PENDING, ImportStatus.QUEUED]).exclude(content=b"").update(
+        content=b"")
+    return deleted

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
+from django.utils import timezone
 
 from . import services
 
-#: Invitations go out in batches so that one slow mail server cannot hold a worker for an hour.
-INVITATION_BATCH = 100
+#: A people file nobody confirmed within this time is deleted: it holds names and emails.
+STALE_IMPORT_AGE = timedelta(days=2)
 
 
 @shared_task(name="profiles.tasks.apply_people_import", acks_late=True)
@@ -14,9 +17,7 @@ def apply_people_import(import_id: int) -> dict:
     return services.people_import_apply(import_id=import_id)
 
 
-@shared_task(name="profiles.tasks.send_invitations", acks_late=True)
-def send_invitations(user_ids: list[int]) -> int:
-    sent = 0
-    for start in range(0, len(user_ids), INVITATION_BATCH):
-        sent += services.invitations_send(user_ids=user_ids[start:start + INVITATION_BATCH])
-    return sent
+@shared_task(name="profiles.tasks.purge_people_imports")
+def purge_people_imports() -> int:
+    """Deletes people files that were never confirmed. Safe to run any number of times."""
+    return services.people_imports_purge(older_than=timezone.now() - STALE_IMPORT_AGE)

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import can, get_for_user, is_reader, permission_required
-from accounts.shortcuts import done, form_page, invalid, refuse
-from competency.importers import ImportFailed
+from core.responses import done, form_page, invalid, refuse
+from core.uploads import ImportFailed
 
 from . import selectors, services
 from .filters import PersonFilter, ProfileFilter
@@ -61,7 +61,7 @@ def _orgunit_form(request: HttpRequest, unit: OrgUnit, initial: dict | None = No
     def save() -> HttpResponse:
         data = form.cleaned_data
         saved = services.orgunit_save(unit=unit, name=data["name"], code=data["code"], parent=data["parent"],
-                                      head=data["head"])
+                                      head=data["head"], actor=request.user)
         return done(request, f"{saved.name} saved.", reverse("profiles:orgunit_tree") + f"#unit-{saved.pk}")
 
     return form_page(request, form, "profiles/orgunit_form.html", {"unit": unit}, save)
@@ -267,7 +267,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PersonForm(request.POST or None, instance=person)
 
     def save() -> HttpResponse:
-        services.person_update(person=person, **{k: form.cleaned_data[k] for k in (
+        services.person_update(person=person, actor=request.user, **{k: form.cleaned_data[k] for k in (
             "org_unit", "role_profile", "manager", "start_date_in_role", "active")})
         return done(request, f"{person} saved.", reverse("profiles:person_detail", args=[pk]))
 
