@@ -1,4 +1,5 @@
-"""What every page's shell needs: the navigation a user may use and the version in the footer."""
+"""What every page's shell needs: the navigation a user may use, the version in the footer, and the
+status enums, so that templates compare statuses by name (VersionStatus.DRAFT), never by string."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts.models import Role
-from accounts.permissions import can, manages_anyone
+from accounts.permissions import can
+from competency.models import CommentStatus, VersionStatus
 from config import __version__
+from profiles.models import ImportStatus, ProfileStatus
+from profiles.rules import manages_anyone
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,10 @@ NAVIGATION: list[NavItem] = [
     NavItem("Role profiles", "profiles:profile_list", "fa-id-card", "profile.browse"),
     NavItem("People", "profiles:person_list", "fa-users", "person.browse"),
     NavItem("Organisation", "profiles:orgunit_tree", "fa-building", "orgunit.browse"),
+    NavItem("Accounts", "accounts:account_list", "fa-user-shield", "account.browse"),
 ]
+STATUSES = {"VersionStatus": VersionStatus, "CommentStatus": CommentStatus, "ProfileStatus": ProfileStatus,
+            "ImportStatus": ImportStatus}
 
 
 def shell(request: HttpRequest) -> dict:
@@ -46,4 +53,4 @@ def shell(request: HttpRequest) -> dict:
                 url = item.url
                 active = path == url if url == "/" else path.startswith(url)
                 items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
-    return {"nav_items": items, "proficio_version": __version__, "user_is_manager": is_manager}
+    return {"nav_items": items, "proficio_version": __version__, "user_is_manager": is_manager, **STATUSES}

@@ -1,13 +1,21 @@
-"""Figures for the home dashboards. Each is a fixed number of queries, whatever the data size."""
+"""Figures and to-dos for the home dashboards. Each is a fixed number of queries, whatever the data size."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from dataclasses import dataclass
 
-from accounts.permissions import person_of
-from competency.models import Framework, VersionStatus
-from profiles.models import Person, ProfileStatus, RoleProfile
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+from accounts.permissions import is_managing
+from competency.models import CommentStatus, Framework, FrameworkVersion, ReviewComment, ReviewInvitation, VersionStatus
+from profiles.models import Person, ProfileStatus, Requirement, RoleProfile
+from profiles.rules import person_of
 from profiles.selectors import profile_sheet
+
+#: Each kind of to-do lists at most this many items; the rest are a link away.
+TODO_LIMIT = 10
 
 
 def organisation_figures() -> dict[str, int]:
@@ -17,10 +25,13 @@ def organisation_figures() -> dict[str, int]:
         total=Count("pk"),
         without_role=Count("pk", filter=Q(active=True, role_profile__isnull=True)),
     )
+    def having(status: str) -> Exists:
+        return Exists(FrameworkVersion.objects.filter(framework=OuterRef("pk"), status=status))
+
     frameworks = Framework.objects.aggregate(
-        total=Count("pk", distinct=True),
-        published=Count("pk", filter=Q(versions__status=VersionStatus.PUBLISHED), distinct=True),
-        in_review=Count("pk", filter=Q(versions__status=VersionStatus.IN_REVIEW), distinct=True),
+        total=Count("pk"),
+        published=Count("pk", filter=having(VersionStatus.PUBLISHED)),
+        in_review=Count("pk", filter=having(VersionStatus.IN_REVIEW)),
     )
     profiles = RoleProfile.objects.aggregate(
         total=Count("pk"), drafts=Count("pk", filter=Q(status=ProfileStatus.DRAFT))
@@ -31,6 +42,73 @@ def organisation_figures() -> dict[str, int]:
         "frameworks_in_review": frameworks["in_review"],
         "profiles": profiles["total"], "profiles_draft": profiles["drafts"],
     }
+
+
+@dataclass(frozen=True)
+class Todo:
+    kind: str
+    text: str
+    url: str
+    detail: str = ""
+
+
+def _count(queryset, group: str):
+    return Coalesce(Subquery(queryset.order_by().values(group).annotate(n=Count("pk")).values("n")[:1],
+                             output_field=IntegerField()), Value(0))
+
+
+def todos(user) -> list[Todo]:
+    """What waits for this person: reviews to comment on, comments to answer, versions and profiles
+    to approve or publish. Three queries for managers, one for everyone else."""
+    items: list[Todo] = []
+    invitations = (
+        ReviewInvitation.objects.filter(user=user, version__status=VersionStatus.IN_REVIEW)
+        .select_related("version__framework")
+        .annotate(my_comments=_count(ReviewComment.objects.filter(version=OuterRef("version_id"), author=user),
+                                     "version"))
+        .order_by("invited_at")[:TODO_LIMIT]
+    )
+    for invitation in invitations:
+        version = invitation.version
+        url = reverse("competency:version_review", args=[version.pk])
+        if invitation.my_comments:
+            items.append(Todo("review", f"Your review of {version}", url,
+                              f"{invitation.my_comments} comment{'s' if invitation.my_comments != 1 else ''} so far"))
+        else:
+            items.append(Todo("review", f"Comment on {version}", url, "your review is requested"))
+    if not is_managing(user):
+        return items
+    versions = (
+        FrameworkVersion.objects.filter(status__in=[VersionStatus.IN_REVIEW, VersionStatus.APPROVED])
+        .select_related("framework")
+        .annotate(open_comments=_count(ReviewComment.objects.filter(version=OuterRef("pk"), status=CommentStatus.OPEN),
+                                       "version"))
+        .order_by("framework__name", "number")[:TODO_LIMIT]
+    )
+    for version in versions:
+        if version.status == VersionStatus.APPROVED:
+            items.append(Todo("publish", f"Publish {version}", reverse("competency:version_detail", args=[version.pk]),
+                              "approved, not yet in force"))
+        elif version.open_comments:
+            items.append(Todo("answer", f"Answer {version.open_comments} comment{'s' if version.open_comments != 1 else ''} "
+                                        f"on {version}", reverse("competency:version_review", args=[version.pk]),
+                              "approval waits for every answer"))
+        else:
+            items.append(Todo("approve", f"Approve {version}", reverse("competency:version_approve", args=[version.pk]),
+                              "in review, no open comments"))
+    profiles = (
+        RoleProfile.objects.filter(status=ProfileStatus.DRAFT)
+        .filter(Exists(Requirement.objects.filter(profile=OuterRef("pk"))))
+        .annotate(holders=_count(Person.objects.filter(role_profile=OuterRef("pk"), active=True), "role_profile"))
+        .order_by("name")[:TODO_LIMIT]
+    )
+    for profile in profiles:
+        detail = "changes since revision %d" % profile.revision if profile.revision else "never approved"
+        if profile.holders:
+            detail += f" · held by {profile.holders}"
+        items.append(Todo("approve-profile", f"Approve the role profile {profile.name}",
+                          reverse("profiles:profile_approve", args=[profile.pk]), detail))
+    return items
 
 
 def leader_overview(user) -> dict:

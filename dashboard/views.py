@@ -13,7 +13,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The first page after sign-in, shaped by the user's role."""
     user = request.user
     require(user, "dashboard.view")
-    context: dict = {"role": user.role}
+    context: dict = {"role": user.role, "todos": selectors.todos(user)}
     if user.role in (Role.HR, Role.QUALITY):
         context["figures"] = selectors.organisation_figures()
         template = "dashboard/home_manager.html"

@@ -12,3 +12,55 @@ document.addEventListener("change", (event) => {
     window.location.assign(target.value);
   }
 });
+
+// The tree of a framework version: find competencies by code or name, open or close every area.
+(() => {
+  const tools = document.querySelector("[data-tree-tools]");
+  if (!tools) {
+    return;
+  }
+  const areas = Array.from(document.querySelectorAll("details.tree-area"));
+  const search = tools.querySelector("[data-tree-search]");
+  const count = tools.querySelector("[data-tree-count]");
+  const empty = document.querySelector("[data-tree-empty]");
+  const initialCount = count ? count.textContent : "";
+
+  const filter = () => {
+    const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    let shown = 0;
+    areas.forEach((area) => {
+      let inArea = 0;
+      area.querySelectorAll("tr[data-search]").forEach((row) => {
+        const match = words.every((word) => row.dataset.search.includes(word));
+        row.hidden = !match;
+        inArea += match ? 1 : 0;
+      });
+      const areaText = area.querySelector("summary").textContent.toLowerCase();
+      const areaMatches = words.length > 0 && words.every((word) => areaText.includes(word));
+      area.hidden = words.length > 0 && inArea === 0 && !areaMatches;
+      if (words.length > 0 && !area.hidden) {
+        area.open = true;
+      }
+      shown += inArea;
+    });
+    if (count) {
+      count.textContent = words.length ? `${shown} competenc${shown === 1 ? "y" : "ies"} found` : initialCount;
+    }
+    if (empty) {
+      empty.classList.toggle("d-none", !(words.length && areas.every((area) => area.hidden)));
+    }
+  };
+  search.addEventListener("input", filter);
+  tools.querySelectorAll("[data-tree-toggle]").forEach((button) => {
+    button.addEventListener("click", () => {
+      areas.forEach((area) => {
+        area.open = button.dataset.treeToggle === "open";
+      });
+    });
+  });
+  // Following a link to one competency (#competency-12) opens its area even if it was closed.
+  const target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  if (target && target.closest("details")) {
+    target.closest("details").open = true;
+  }
+})();
