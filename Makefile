@@ -48,8 +48,10 @@ test: system-deps-browser $(STAMP)
 system-deps-browser:
 	@scripts/system-deps --browser
 
+# Scenarios on a test database, then every list page through gunicorn at 30 and 10,000 leaders (demo/bench.py).
+# BENCH_ARGS="--part pages --repeats 50" passes options on.
 bench: setup
-	$(BIN)/python manage.py bench --settings=config.settings_test
+	$(BIN)/python manage.py bench --settings=config.settings_test $(BENCH_ARGS)
 
 check-migrations: setup
 	@DEBUG=$${DEBUG:-true} $(BIN)/python manage.py makemigrations --check --dry-run

@@ -93,6 +93,11 @@ MATRIX += [
     Row("competency:import_confirm", kwargs=obj("pending_import"),
         post=expect(404, hr=400, auditor=403)),
     Row("competency:framework_detail", kwargs=obj("framework"), get=expect(200), label="published"),
+    Row("competency:framework_edit", kwargs=obj("framework"), get=managers_only(200), post=managers_only(400)),
+    Row("competency:framework_delete", kwargs=obj("draft_framework"), label="only a draft",
+        get=expect(200, **HIDDEN_FROM_READERS), post=expect(302, **OWNERS_ONLY_POST)),
+    Row("competency:framework_delete", kwargs=obj("framework"), label="published: kept on record",
+        get=expect(403), post=expect(403)),
     Row("competency:framework_detail", kwargs=obj("review_framework"), get=REVIEW_GET, label="only in review"),
     Row("competency:version_detail", kwargs=obj("published"), get=expect(200), label="published"),
     Row("competency:version_detail", kwargs=obj("draft"), get=OWNERS_ONLY_GET, label="draft"),
@@ -122,6 +127,8 @@ MATRIX += [
         post=expect(302, **OWNERS_ONLY_POST)),
     Row("competency:competency_create", kwargs=obj("draft_area"), get=OWNERS_ONLY_GET,
         post=expect(400, **OWNERS_ONLY_POST)),
+    Row("competency:competency_detail", kwargs=obj("published_competency"), get=expect(200), label="published"),
+    Row("competency:competency_detail", kwargs=obj("draft_competency"), get=OWNERS_ONLY_GET, label="draft"),
     Row("competency:competency_edit", kwargs=obj("draft_competency"), get=OWNERS_ONLY_GET,
         post=expect(400, **OWNERS_ONLY_POST)),
     Row("competency:competency_delete", kwargs=obj("draft_competency"), get=OWNERS_ONLY_GET,
@@ -134,6 +141,26 @@ MATRIX += [
     Row("competency:version_invite", kwargs=obj("review"), post=expect(400, leader=403, manager=404, auditor=403)),
     Row("competency:comment_add", kwargs=obj("review"), post=expect(400, manager=404, auditor=403)),
     Row("competency:comment_resolve", kwargs=obj("comment"), post=expect(302, leader=403, manager=404, auditor=403)),
+    Row("competency:scale_list", get=expect(200)),
+    Row("competency:scale_create", get=managers_only(200), post=managers_only(400)),
+    Row("competency:scale_detail", kwargs=obj("default_scale"), get=expect(200)),
+    Row("competency:scale_edit", kwargs=obj("unused_scale"), get=managers_only(200), post=managers_only(400),
+        label="used by no version beyond draft"),
+    Row("competency:scale_edit", kwargs=obj("default_scale"), get=expect(403), post=expect(403),
+        label="frozen by a published version"),
+    Row("competency:scale_copy", kwargs=obj("default_scale"), post=managers_only(302)),
+]
+
+# Accounts: HR only. Anyone's own account is in their audience (403), other people's are not (404).
+HR_ONLY = {"quality": 403, "leader": 403, "manager": 403, "auditor": 403}
+OWN_OR_HR = {"quality": 404, "leader": 403, "manager": 404, "auditor": 404}
+MATRIX += [
+    Row("accounts:account_list", get=expect(200, **HR_ONLY)),
+    Row("accounts:account_create", get=expect(200, **HR_ONLY), post=expect(400, **HR_ONLY)),
+    Row("accounts:account_edit", kwargs=lambda w: {"pk": w.user("leader").pk}, get=expect(200, **OWN_OR_HR),
+        post=expect(400, **dict(OWN_OR_HR, auditor=403)), label="the leader's account"),
+    Row("accounts:account_invite", kwargs=lambda w: {"pk": w.user("leader").pk},
+        post=expect(302, **dict(OWN_OR_HR, auditor=403))),
 ]
 
 ANONYMOUS_ALLOWED.add("accounts:invitation_accept")

@@ -178,6 +178,30 @@ def celery_worker(celery_worker_process, transactional_db):
 
 
 
+@pytest.fixture
+def hr(db):
+    """An HR manager (most tests act as one)."""
+    from accounts.models import Role
+
+    return UserFactory(email="hr@example.com", first_name="Hannah", last_name="Reid", role=Role.HR)
+
+
+@pytest.fixture
+def scale(db):
+    """The default scale, Proficio 1-5 (reference data)."""
+    from competency.models import ProficiencyScale
+
+    return ProficiencyScale.objects.get(name="Proficio 1-5")
+
+
+@pytest.fixture
+def draft(hr, scale):
+    """Draft v1 of an empty framework "Leadership"."""
+    from competency import services
+
+    return services.framework_create(name="Leadership", code="leadership", description="", scale=scale, owner=hr)
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Throttles and cached health reports live in the cache; each test starts without them."""

@@ -85,7 +85,8 @@ def add_profiles(world: World) -> None:
 
 def add_frameworks(world: World) -> None:
     """F: v1 published and v2, its draft revision; G: v1 in review with `leader` invited and one open comment;
-    and an upload of a Moodle file by `hr` waiting for confirmation."""
+    a framework that is only a draft (a mistaken import); a scale no framework uses; and an upload of a
+    Moodle file by `hr` waiting for confirmation."""
     from competency import services
     from competency.models import FrameworkImport, ImportFormat, ProficiencyScale
 
@@ -103,9 +104,12 @@ def add_frameworks(world: World) -> None:
     review_area = services.area_create(version=review, code="CF", name="Customers")
     review_competency = services.competency_create(area=review_area, code="CF-01", name="Listening")
     services.version_submit_for_review(version=review, actor=hr)
-    services.review_invite(version=review, users=[world.user("leader")], actor=hr, base_url="http://testserver")
+    services.review_invite(version=review, users=[world.user("leader")], actor=hr)
     comment = services.review_comment_add(version=review, author=world.user("leader"), body="Add an indicator",
                                           competency=review_competency)
+    unused = services.scale_create(actor=hr, name="Unused 1-3", description="", proficient_value=2, levels=[
+        services.LevelInput("Low"), services.LevelInput("Middle"), services.LevelInput("High")])
+    tidy = services.framework_create(name="Mistaken import", code="mistaken", description="", scale=scale, owner=hr)
     pending = FrameworkImport.objects.create(
         created_by=hr, format=ImportFormat.MOODLE_CSV, filename="x.csv", options={"delimiter": ",", "encoding": "utf-8"},
         content="Parent ID number,ID number,Short name\n,a,b\n",
@@ -114,4 +118,6 @@ def add_frameworks(world: World) -> None:
         framework=published.framework, published=published, draft=draft,
         draft_area=draft.areas.get(), draft_competency=draft.competencies.get(),
         published_area=area, review_framework=review.framework, review=review, comment=comment, pending_import=pending,
+        published_competency=published.competencies.get(), unused_scale=unused, default_scale=scale,
+        draft_framework=tidy.framework,
     )

@@ -1,9 +1,8 @@
+"""The Django admin: for HR administrators, a read-only window on accounts and their history."""
+
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from accounts.models import Role, User
 from tests.factories import UserFactory
@@ -17,26 +16,16 @@ def admin_client(client):
     return client
 
 
-def test_an_hr_administrator_creates_an_auditor_with_an_access_window(admin_client):
-    until = (timezone.localtime() + timedelta(days=10)).replace(microsecond=0)
-    response = admin_client.post("/admin/accounts/user/add/", {
-        "email": "Audit@Example.com", "first_name": "Aud", "last_name": "Itor", "role": Role.AUDITOR,
-        "access_valid_from_0": timezone.localdate().isoformat(), "access_valid_from_1": "00:00:00",
-        "access_valid_until_0": until.date().isoformat(), "access_valid_until_1": until.time().isoformat(),
-        "usable_password": "true", "password1": "a long audit passphrase", "password2": "a long audit passphrase",
+def test_accounts_are_shown_but_not_changed_in_the_admin(admin_client):
+    leader = UserFactory(email="leader@example.com")
+    assert admin_client.get(f"/admin/accounts/user/{leader.pk}/change/").status_code == 200
+    response = admin_client.post(f"/admin/accounts/user/{leader.pk}/change/", {
+        "email": "leader@example.com", "role": Role.HR, "is_staff": "on", "is_superuser": "on",
     })
-    assert response.status_code == 302, response.content.decode()[:2000]
-    auditor = User.objects.get(email="audit@example.com")
-    assert auditor.role == Role.AUDITOR and auditor.access_valid_until is not None
-
-
-def test_an_auditor_without_an_end_date_is_refused_with_a_message(admin_client):
-    response = admin_client.post("/admin/accounts/user/add/", {
-        "email": "audit@example.com", "role": Role.AUDITOR, "usable_password": "false",
-    })
-    assert response.status_code == 200
-    assert "An auditor account needs the date its access ends." in response.content.decode()
-    assert not User.objects.filter(email="audit@example.com").exists()
+    assert response.status_code == 403
+    assert admin_client.get("/admin/accounts/user/add/").status_code == 403
+    leader.refresh_from_db()
+    assert (leader.role, leader.is_staff, leader.is_superuser) == (Role.LEADER, False, False)
 
 
 def test_signed_in_people_without_admin_rights_are_refused_not_asked_to_sign_in_again(client):
@@ -46,6 +35,25 @@ def test_signed_in_people_without_admin_rights_are_refused_not_asked_to_sign_in_
     assert "The administration is for HR administrators only." in response.content.decode()
 
 
+def test_an_administrator_who_opens_the_admin_sign_in_page_is_sent_on_to_the_admin(admin_client):
+    response = admin_client.get("/admin/login/")
+    assert response.status_code == 302 and response.url == "/admin/"
+
+
+def test_a_visitor_is_sent_to_the_one_sign_in_page(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 302 and response.url == "/accounts/login/?next=/admin/"
+
+
 def test_an_auditor_cannot_be_made_a_superuser():
     with pytest.raises(ValueError, match="cannot also be an administrator"):
         User.objects.create_superuser("a@example.com", "x" * 12, role=Role.AUDITOR)
+
+
+def test_only_hr_managers_may_be_administrators():
+    with pytest.raises(ValueError, match="Only HR managers may be administrators"):
+        User.objects.create_superuser("q@example.com", "x" * 12, role=Role.QUALITY)
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(email="q@example.com", role=Role.QUALITY, is_staff=True)

@@ -103,10 +103,11 @@ def test_signing_out_ends_the_session(client):
     assert client.get("/").status_code == 302
 
 
-def test_password_reset_reaches_an_invited_person_without_a_password(client):
+def test_password_reset_reaches_an_invited_person_without_a_password(client, django_capture_on_commit_callbacks):
     invited = User.objects.create_user("new@example.com", password=None, first_name="Nia")
     assert not invited.has_usable_password()
-    response = client.post("/accounts/password/reset/", {"email": "NEW@example.com"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/password/reset/", {"email": "NEW@example.com"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -170,12 +171,13 @@ def test_the_lockout_page_says_how_long_to_wait(client, settings):
     assert "paused for 15 minutes" in response.content.decode()
 
 
-def test_setting_a_new_password_from_the_email_lifts_the_lockout(client, settings):
+def test_setting_a_new_password_from_the_email_lifts_the_lockout(client, settings, django_capture_on_commit_callbacks):
     user = UserFactory(email="ada@example.com")
     for _ in range(settings.AXES_FAILURE_LIMIT):
         sign_in(client, "ada@example.com", "guess")
     assert sign_in(client, "ada@example.com").status_code == 429
-    client.post("/accounts/password/reset/", {"email": "ada@example.com"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/password/reset/", {"email": "ada@example.com"})
     link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/password/reset/" in line)
     confirm = client.get("/" + link.split("://", 1)[1].split("/", 1)[1], follow=True)
     client.post(confirm.redirect_chain[-1][0], {"new_password1": "a fresh long phrase", "new_password2": "a fresh long phrase"})
@@ -183,10 +185,11 @@ def test_setting_a_new_password_from_the_email_lifts_the_lockout(client, setting
     assert sign_in(client, "ada@example.com", "a fresh long phrase").status_code == 302
 
 
-def test_password_reset_emails_to_one_address_are_limited(client, settings):
+def test_password_reset_emails_to_one_address_are_limited(client, settings, django_capture_on_commit_callbacks):
     UserFactory(email="ada@example.com")
     for _ in range(settings.PASSWORD_RESETS_PER_HOUR + 2):
-        response = client.post("/accounts/password/reset/", {"email": "ada@example.com"})
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/accounts/password/reset/", {"email": "ada@example.com"})
         assert response.status_code == 302  # the same answer every time
     assert len(mail.outbox) == settings.PASSWORD_RESETS_PER_HOUR
 
@@ -220,3 +223,59 @@ def test_the_login_form_labels_its_fields_for_screen_readers(client):
     html = client.get(LOGIN).content.decode()
     assert re.search(r'<label\s+for="id_username"', html)
     assert re.search(r'<label\s+for="id_password"', html)
+
+
+def test_the_reset_email_says_as_long_as_the_link_works(client, settings, django_capture_on_commit_callbacks):
+    UserFactory(email="ada@example.com", first_name="Ada & Co")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/password/reset/", {"email": "ada@example.com"})
+    body = mail.outbox[0].body
+    assert settings.PASSWORD_RESET_TIMEOUT == 24 * 60 * 60
+    assert "Open this link within 24 hours" in body and "three days" not in body
+    assert "Hello Ada & Co," in body  # a plain-text email: no HTML escaping
+
+
+def test_a_reset_request_does_the_same_work_for_known_and_unknown_addresses(client, django_capture_on_commit_callbacks,
+                                                                            django_assert_num_queries):
+    """The answer, and the time it takes, tell nobody which addresses have accounts: the request only
+    counts the address and queues the email; the worker looks the account up."""
+    UserFactory(email="ada@example.com")
+    for email in ("ada@example.com", "nobody@example.com"):
+        with django_capture_on_commit_callbacks(execute=False) as queued:
+            with django_assert_num_queries(0):
+                response = client.post("/accounts/password/reset/", {"email": email})
+        assert response.status_code == 302 and response.url == "/accounts/password/reset/sent/"
+        assert len(queued) == 1
+    assert mail.outbox == []  # nothing is sent in the request
+
+
+def test_a_spray_of_failures_over_many_accounts_from_one_address_pauses_that_address(client, settings):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 10
+    UserFactory(email="ada@example.com")
+    for number in range(10):
+        assert sign_in(client, f"person{number}@example.com", "Summer2026!").status_code == 200
+    paused = sign_in(client, "ada@example.com")  # the right password of a real account, from that address
+    assert paused.status_code == 429
+    assert "too many failed sign-ins from your network address" in paused.content.decode()
+    assert "_auth_user_id" not in client.session
+    elsewhere = client.post(LOGIN, {"username": "ada@example.com", "password": TEST_PASSWORD},
+                            REMOTE_ADDR="198.51.100.9")
+    assert elsewhere.status_code == 302
+
+
+def test_signing_in_writes_no_history_row(client):
+    user = UserFactory(email="ada@example.com")
+    rows = user.history.count()
+    assert sign_in(client, "ada@example.com").status_code == 302
+    user.refresh_from_db()
+    assert user.last_login is not None
+    assert user.history.count() == rows
+
+
+def test_a_refused_request_is_logged_in_one_line_without_a_traceback(client, caplog):
+    client.force_login(UserFactory())
+    with caplog.at_level("WARNING", logger="django.request"):
+        assert client.get("/people/").status_code == 403
+    records = [record for record in caplog.records if record.name == "django.request"]
+    assert records and all(record.exc_info is None for record in records)
+    assert "Forbidden" in records[0].getMessage()

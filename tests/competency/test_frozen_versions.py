@@ -1,4 +1,4 @@
-"""A published version refuses edits through the models, the services, the pages and the admin."""
+"""A published version (and one in review) refuses edits through the models, the services, the pages and the admin."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.db import transaction
 
 from competency import services
 from competency.models import BehaviouralIndicator, Competency, CompetencyArea, FrozenVersionError, IsoClause
-from tests.competency.conftest import build_framework, publish
+from tests.helpers import build_framework, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +17,11 @@ pytestmark = pytest.mark.django_db
 def published(draft, hr):
     build_framework(draft, areas=1, per_area=2)
     return publish(draft, hr)
+
+
+@pytest.fixture
+def draft_of_it(published, hr):
+    return services.version_revise(version=published, actor=hr)
 
 
 def test_the_models_refuse_to_change_or_delete_content(published):
@@ -81,16 +86,31 @@ def test_the_admin_shows_frozen_content_read_only(client, published, hr):
     assert client.post(f"/admin/competency/competency/{competency.pk}/delete/", {"post": "yes"}).status_code == 403
 
 
-def test_the_admin_refuses_new_content_in_a_frozen_version_with_a_message(client, published, hr):
+def test_the_admin_adds_no_content_even_to_a_draft(client, published, draft_of_it, hr):
+    """Content changes only through the pages' services (codes, positions, the life cycle); the admin reads."""
     hr.is_staff = hr.is_superuser = True
     hr.save()
     client.force_login(hr)
-    response = client.post("/admin/competency/competencyarea/add/", {
-        "version": published.pk, "code": "NEW", "name": "New", "position": 1, "extra": "{}",
-    })
-    assert response.status_code == 200
-    assert "frozen" in response.content.decode()
-    assert not published.areas.filter(code="NEW").exists()
+    for version in (published, draft_of_it):
+        response = client.post("/admin/competency/competencyarea/add/", {
+            "version": version.pk, "code": "NEW", "name": "New", "position": 1, "extra": "{}",
+        })
+        assert response.status_code == 403
+    assert not CompetencyArea.objects.filter(code="NEW").exists()
+
+
+def test_the_admin_history_page_reverts_nothing(client, published, hr):
+    hr.is_staff = hr.is_superuser = True
+    hr.save()
+    client.force_login(hr)
+    competency = published.competencies.first()
+    history_id = competency.history.earliest().history_id
+    url = f"/admin/competency/competency/{competency.pk}/history/{history_id}/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"code": "REVERTED", "name": "Reverted", "version": published.pk,
+                                 "area": competency.area_id, "position": 1, "extra": "{}"})
+    assert response.status_code == 403
+    assert Competency.objects.get(pk=competency.pk).code != "REVERTED"
 
 
 def test_a_draft_can_be_edited_and_denied_to_people_without_the_role(draft, client):

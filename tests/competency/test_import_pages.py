@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from competency.models import Competency, Framework, FrameworkImport
-from tests.competency.conftest import fixture_bytes
+from tests.helpers import text, fixture_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +22,6 @@ def moodle(*rows: str) -> bytes:
     return (MOODLE_HEADER + FRAMEWORK_ROW + "".join(rows)).encode()
 
 
-def text(response) -> str:
-    return html.unescape(response.content.decode())
 
 
 def upload(client, content: bytes, fmt: str = "moodle_csv", name: str = "framework.csv", **extra):
@@ -86,7 +84,8 @@ def test_the_oecd_file_goes_through_preview_and_confirm(signed_in):
     pending = FrameworkImport.objects.get()
     preview = signed_in.get(response.url).content.decode()
     assert "<strong>2</strong> areas" in preview and "<strong>62</strong> competencies" in preview
-    assert "Not yet competent, Competent" in preview
+    assert "The file's scale “Competency scale: OECD” is created with it" in html.unescape(preview)
+    assert "<li>Not yet competent</li>" in preview and "<li>Competent <span" in preview
     assert not Framework.objects.exists()  # the preview writes nothing
     confirmed = signed_in.post(f"/frameworks/imports/{pending.pk}/confirm/", {"name": "OECD core", "code": "oecd-core"})
     assert confirmed.status_code == 302

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.core import mail
 from django.core.exceptions import ValidationError
 
 from competency import services
-from competency.models import Competency, CommentStatus, FrameworkVersion, IsoClause, VersionStatus
-from tests.competency.conftest import build_framework, publish
+from competency.models import Competency, FrameworkVersion, IsoClause, VersionStatus
+from tests.helpers import build_framework, publish
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -161,43 +160,3 @@ def test_every_change_to_a_competency_is_in_the_audit_history(draft):
 
 
 # --- stakeholder review
-
-
-@pytest.fixture
-def in_review(draft, hr):
-    build_framework(draft, areas=1, per_area=2)
-    return services.version_submit_for_review(version=draft, actor=hr)
-
-
-def test_invited_stakeholders_get_an_email_with_the_link(in_review, hr, django_capture_on_commit_callbacks):
-    stakeholder = UserFactory(first_name="Sam", email="sam@example.com")
-    with django_capture_on_commit_callbacks(execute=True):
-        services.review_invite(version=in_review, users=[stakeholder], actor=hr, base_url="https://proficio.example")
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == ["sam@example.com"]
-    assert f"https://proficio.example/frameworks/versions/{in_review.pk}/review/" in mail.outbox[0].body
-    # inviting again sends nothing new
-    with django_capture_on_commit_callbacks(execute=True):
-        services.review_invite(version=in_review, users=[stakeholder], actor=hr, base_url="https://proficio.example")
-    assert len(mail.outbox) == 1
-
-
-def test_open_comments_block_approval_until_each_is_answered(in_review, hr):
-    stakeholder = UserFactory()
-    competency = in_review.competencies.first()
-    comment = services.review_comment_add(version=in_review, author=stakeholder, body="Too vague", competency=competency)
-    with pytest.raises(ValidationError, match="1 stakeholder comment is still open"):
-        services.version_approve(version=in_review, actor=hr, change_note="Ready")
-    with pytest.raises(ValidationError, match="Reply to the stakeholder"):
-        services.review_comment_resolve(comment=comment, actor=hr, accept=True, reply="")
-    services.review_comment_resolve(comment=comment, actor=hr, accept=True, reply="Reworded the indicators")
-    comment.refresh_from_db()
-    assert comment.status == CommentStatus.ACCEPTED and comment.resolved_by == hr
-    with pytest.raises(ValidationError, match="already accepted"):
-        services.review_comment_resolve(comment=comment, actor=hr, accept=False, reply="Changed my mind")
-    assert services.version_approve(version=in_review, actor=hr, change_note="Ready").status == VersionStatus.APPROVED
-
-
-def test_comments_are_taken_only_while_in_review(draft, hr):
-    with pytest.raises(ValidationError, match="cannot be commented on"):
-        services.review_comment_add(version=draft, author=hr, body="Early")

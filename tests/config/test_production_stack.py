@@ -47,6 +47,7 @@ def test_the_procfile_stack_serves_the_login_page_and_reaches_its_worker(
         DEBUG="false",
         SECRET_KEY="smoke-" + "x7Kp2Qm9Lr4Tz8Wv1Nb6Hc3Jd5Fg0Sa" * 2,
         ALLOWED_HOSTS="127.0.0.1",
+        SITE_URL="https://proficio.example.com",
         BEHIND_TLS_PROXY="true",
         REDIS_URL=redis_url,
         DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",

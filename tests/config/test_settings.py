@@ -41,13 +41,14 @@ def test_a_bad_value_stops_start_up_naming_the_variable(variable, value, message
 def test_production_refuses_to_start_without_its_secrets():
     result = run_manage("check", DEBUG="false")
     assert result.returncode != 0
-    assert "Production mode (DEBUG is off) needs SECRET_KEY, REDIS_URL, ALLOWED_HOSTS" in result.stderr
+    assert "Production mode (DEBUG is off) needs SECRET_KEY, REDIS_URL, ALLOWED_HOSTS, SITE_URL" in result.stderr
 
 
 def test_production_settings_pass_the_deployment_checklist_without_a_warning():
     result = run_manage(
         "check", "--deploy", "--fail-level", "WARNING",
         DEBUG="false", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="proficio.example.com", REDIS_URL="redis://127.0.0.1:6379/0",
+        SITE_URL="https://proficio.example.com",
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout
@@ -56,3 +57,12 @@ def test_production_settings_pass_the_deployment_checklist_without_a_warning():
 def test_development_mode_needs_no_settings_at_all():
     result = run_manage("check", DEBUG="true")
     assert result.returncode == 0, result.stderr
+
+
+def test_the_cache_never_shares_the_redis_database_of_the_task_queues():
+    script = "from django.conf import settings; print(settings.CELERY_BROKER_URL, settings.CACHES['default']['LOCATION'])"
+    result = run_manage("shell", "-c", script, DEBUG="true", REDIS_URL="redis://127.0.0.1:6379/0")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/1"]
+    same = run_manage("check", DEBUG="true", REDIS_URL="redis://127.0.0.1:6379/2", REDIS_CACHE_URL="redis://127.0.0.1:6379/2")
+    assert same.returncode != 0 and "REDIS_CACHE_URL must name another Redis database" in same.stderr

@@ -1,19 +1,13 @@
 from __future__ import annotations
 
 import pytest
-from django.test.utils import CaptureQueriesContext
-from django.db import connection
 
-from tests.factories import PersonFactory
+from competency import services as framework_services
+from tests.factories import PersonFactory, UserFactory
+from tests.helpers import build_framework, text
 from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
-
-
-def query_count(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
 
 
 def test_hr_sees_the_count_of_active_people(client):
@@ -41,7 +35,10 @@ def test_a_manager_sees_their_team_and_a_leader_their_manager_and_role_requireme
     html = client.get("/").content.decode()
     assert "Mara Manager" in html
     assert "My team" not in html
-    assert "Leader role" in html and "SV-01</span> Direction · level 3" in html
+    assert "Leader role" in html and "SV-01</span> Direction ·" in html
+    competency = world.objects["published"].competencies.get()
+    assert f'href="/frameworks/competencies/{competency.pk}/?level=3#level-3"' in html
+    assert "level 3 · Proficient</a>" in html  # the level's name, linked to what it looks like
 
 
 def test_hr_is_told_who_has_no_role_profile(client):
@@ -66,18 +63,51 @@ def test_the_auditor_dashboard_says_it_is_read_only_and_until_when(client):
     assert "Nothing can be changed from this account" in html
 
 
-def test_dashboard_queries_do_not_grow_with_the_organisation(client):
+@pytest.mark.parametrize("reports", [0, 20])
+def test_dashboard_queries_do_not_grow_with_the_organisation(client, reports, django_assert_num_queries):
     world = build_world()
-    client.force_login(world.user("hr"))
-    hr_before = query_count(client, "/")
-    client.force_login(world.user("manager"))
-    manager_before = query_count(client, "/")
-    for _ in range(20):
+    for _ in range(reports):
         PersonFactory(manager=world.people["manager"])
     client.force_login(world.user("hr"))
-    # session, user, the people, frameworks and role profiles aggregates
-    assert query_count(client, "/") == hr_before == 5
+    # session, user, review requests, versions to approve or publish, profiles to approve, the people,
+    # frameworks and role profiles aggregates
+    with django_assert_num_queries(8):
+        assert client.get("/").status_code == 200
     client.force_login(world.user("manager"))
-    # session, user, own person, person with unit, manager and role, reports, the role's scale levels
-    # (its approved requirements are stored with it), "has active reports?" for the badge in the header
-    assert query_count(client, "/") == manager_before == 7
+    # session, user, review requests, own person, person with unit, manager and role, reports, the role's
+    # scale levels (its approved requirements are stored with it), "has active reports?" for the header badge
+    with django_assert_num_queries(8):
+        assert client.get("/").status_code == 200
+
+
+def test_each_person_sees_their_to_dos(client, django_capture_on_commit_callbacks):
+    world = build_world()
+    hr, leader = world.user("hr"), world.user("leader")
+    review = world.objects["review"]
+    client.force_login(leader)  # invited to review G and has commented once
+    todos = text(client.get("/"))
+    assert f"Your review of {review}" in todos and "1 comment so far" in todos
+    other = UserFactory(email="sam@example.com")
+    framework_services.review_invite(version=review, users=[other], actor=hr)
+    client.force_login(other)
+    assert f"Comment on {review}" in text(client.get("/"))
+    client.force_login(hr)
+    todos = text(client.get("/"))
+    assert f"Answer 1 comment on {review}" in todos
+    assert "Approve the role profile Colleague role" in todos  # a draft with requirements
+    framework_services.review_comment_resolve(comment=world.objects["comment"], actor=hr, accept=True, reply="Done")
+    assert f"Approve {review}" in text(client.get("/"))
+    framework_services.version_approve(version=review, actor=hr, change_note="Ready")
+    assert f"Publish {review}" in text(client.get("/"))
+    client.force_login(world.user("auditor"))
+    assert 'data-testid="todos"' not in text(client.get("/"))
+
+
+def test_a_to_do_list_is_shortened_not_endless(client, hr, scale):
+    for number in range(15):
+        draft = framework_services.framework_create(name=f"F{number:02d}", code=f"f{number}", description="",
+                                                    scale=scale, owner=hr)
+        build_framework(draft, areas=1, per_area=1)
+        framework_services.version_submit_for_review(version=draft, actor=hr)
+    client.force_login(hr)
+    assert text(client.get("/")).count('data-kind="approve"') == 10

@@ -4,27 +4,14 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import Role
-from competency import services as framework_services
 from profiles import services
-from tests.competency.conftest import build_framework, publish
-from tests.factories import OrgUnitFactory, UserFactory
-
-
-@pytest.fixture
-def hr(db):
-    return UserFactory(email="hr@example.com", first_name="Hannah", last_name="Reid", role=Role.HR)
+from tests.factories import OrgUnitFactory
+from tests.helpers import published_framework
 
 
 @pytest.fixture
 def version(hr):
-    from competency.models import ProficiencyScale
-
-    scale = ProficiencyScale.objects.get(name="Proficio 1-5")
-    draft = framework_services.framework_create(name="Leadership", code="leadership", description="", scale=scale,
-                                                owner=hr)
-    build_framework(draft, areas=2, per_area=3)
-    return publish(draft, hr)
+    return published_framework(hr)
 
 
 @pytest.fixture

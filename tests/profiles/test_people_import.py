@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import io
 from datetime import timedelta
 
@@ -14,6 +13,7 @@ from accounts.models import User
 from profiles.importers import apply_people_plan, plan_people_import, read_table
 from profiles.models import ImportStatus, PeopleImport, Person
 from tests.factories import PersonFactory
+from tests.helpers import text
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +25,6 @@ GOOD = HEADER + (
 )
 
 
-def text(response) -> str:
-    return html.unescape(response.content.decode())
 
 
 def upload(client, content: str | bytes, name: str = "people.csv", encoding: str = "utf-8"):
@@ -74,8 +72,8 @@ def test_a_changed_row_updates_only_what_changed(units, profile, hr):
                            "E3,Amara,Laurent-Novak,amara@example.com,HQ,team-leader,maria@example.com")
     plan, _ = run_import(changed, hr)
     assert [(c.row.employee_id, c.details) for c in plan.updates] == [
-        ("E3", ["last name: Laurent → Laurent-Novak", "org unit: OPS → HQ", "role profile: — → team-leader",
-                "manager: E2 → E1"])]
+        ("E3", ["last name: Laurent → Laurent-Novak", "org unit: Operations (OPS) → Head office (HQ)",
+                "role profile: — → Team Leader", "manager: Jonas Okafor → Maria Jensen"])]
     amara = Person.objects.select_related("user", "manager__user").get(employee_id="E3")
     assert amara.user.last_name == "Laurent-Novak" and amara.manager.employee_id == "E1"
 
@@ -284,3 +282,36 @@ def test_a_damaged_workbook_is_refused_with_a_message(signed_in, units, profile)
     response = upload(signed_in, buffer.getvalue(), name="people.xlsx")
     assert response.status_code == 400
     assert "This is not an Excel workbook (.xlsx) that can be read." in text(response)
+
+
+def test_an_unexpected_failure_ends_the_import_as_failed_and_changes_nothing(client, monkeypatch, units, profile, hr,
+                                                                           django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from profiles import importers
+
+    client.force_login(hr)
+    content = b"employee_id,first_name,last_name,email,org_unit,role_profile,manager_email\nE1,A,B,a@example.com,HQ,,\n"
+    client.post("/people/import/", {"file": SimpleUploadedFile("p.csv", content), "encoding": "utf-8"})
+    job = PeopleImport.objects.get()
+
+    def explode(plan, *, actor):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importers, "apply_people_plan", explode)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/people/imports/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    assert "An unexpected error stopped the import; nothing was changed." in job.summary["errors"][0]
+    assert "The import failed and changed nothing." in text(client.get(f"/people/imports/{job.pk}/"))
+
+
+def test_an_email_longer_than_an_account_can_hold_is_refused_on_its_line(units, profile, hr):
+    from core.uploads import ImportFailed
+    from profiles.importers import plan_people_import, read_table
+
+    email = "a" * 64 + "@" + ("b" * 60 + ".") * 4 + "example"
+    content = f"employee_id,first_name,last_name,email,org_unit,role_profile,manager_email\nE1,A,B,{email},HQ,,\n"
+    with pytest.raises(ImportFailed, match="Line 2, column “email”"):
+        plan_people_import(read_table(content.encode(), "p.csv"))

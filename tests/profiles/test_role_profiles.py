@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from decimal import Decimal
 
 import pytest
@@ -11,12 +10,12 @@ from django.core.exceptions import ValidationError
 from competency import services as framework_services
 from profiles import services
 from profiles.models import ProfileStatus, Requirement, RoleProfile
+from tests.helpers import text
+from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
 
 
-def text(response) -> str:
-    return html.unescape(response.content.decode())
 
 
 def grid_post(version, levels: dict[str, tuple[str, str, bool]]) -> dict:
@@ -202,3 +201,82 @@ def test_the_profile_list_filters_and_counts_in_a_fixed_number_of_queries(client
     page = text(client.get(f"/profiles/?org_unit={units['OPS'].pk}"))
     assert "P3" in page and "P0" not in page
     assert RoleProfile.objects.count() == 15
+
+
+def test_people_see_the_approved_requirements_until_a_change_is_approved(client):
+    world = build_world()
+    profile, hr = world.objects["profile_leader"], world.user("hr")
+    competency = profile.requirements.get().competency
+    services.requirements_set(profile=profile, requirements=[services.RequirementInput(competency, 5, Decimal(1), True)])
+    client.force_login(world.user("leader"))
+    page = text(client.get(f"/people/{world.people['leader'].pk}/"))
+    assert "As approved in revision 1 of Leader role" in page and "level 3" in page and "level 5" not in page
+    assert "level 3" in text(client.get("/"))
+    client.force_login(hr)
+    assert "changes that are not approved yet" in text(client.get(f"/profiles/{profile.pk}/"))
+    services.profile_approve(profile=profile, actor=hr, change_note="Raised to 5")
+    client.force_login(world.user("leader"))
+    page = text(client.get(f"/people/{world.people['leader'].pk}/"))
+    assert "As approved in revision 2" in page and "level 5" in page
+
+
+def test_a_profile_never_approved_is_shown_as_not_yet_approved(client):
+    world = build_world()
+    client.force_login(world.user("hr"))
+    page = text(client.get(f"/people/{world.people['colleague'].pk}/"))
+    assert "Not yet approved: Colleague role is a draft." in page
+
+
+def test_removing_a_requirement_removes_its_behaviours(version, hr):
+    profile = services.profile_create(name="QM", code="qm", description="", framework_version=version, actor=hr)
+    first, second = version.competencies.order_by("code")[:2]
+    services.requirements_set(profile=profile, requirements=[
+        services.RequirementInput(first, 3, Decimal(1), False), services.RequirementInput(second, 3, Decimal(1), False)])
+    services.expectations_set(profile=profile, behaviours=[(first, "One"), (second, "Two")], kpis=[])
+    services.requirements_set(profile=profile, requirements=[services.RequirementInput(first, 3, Decimal(1), False)])
+    assert list(profile.behaviours.values_list("text", flat=True)) == ["One"]
+
+
+def test_the_profile_page_shows_how_many_hold_the_role_only_to_those_who_see_everyone(client):
+    world = build_world()
+    profile = world.objects["profile_leader"]
+    client.force_login(world.user("leader"))
+    assert "hold this role" not in text(client.get(f"/profiles/{profile.pk}/"))
+    client.force_login(world.user("auditor"))
+    assert "1 person holds this role" in text(client.get(f"/profiles/{profile.pk}/"))
+
+
+def test_a_leader_reading_their_role_profile_sees_what_is_approved(client):
+    world = build_world()
+    profile, hr = world.objects["profile_leader"], world.user("hr")
+    competency = profile.requirements.get().competency
+    services.requirements_set(profile=profile, requirements=[services.RequirementInput(competency, 5, Decimal(1), True)])
+    services.expectations_set(profile=profile, behaviours=[(competency, "A draft behaviour")],
+                              kpis=[{"name": "Draft KPI", "comparator": ">=", "target": Decimal(1)}])
+    client.force_login(world.user("leader"))
+    page = text(client.get(f"/profiles/{profile.pk}/"))
+    assert "level 3" in page and "level 5" not in page
+    assert "A draft behaviour" not in page and "Draft KPI" not in page
+    client.force_login(hr)
+    page = text(client.get(f"/profiles/{profile.pk}/"))
+    assert "level 5" in page and "A draft behaviour" in page
+
+
+def test_moving_a_profile_follows_a_competency_whose_code_changed(version, hr):
+    from competency import services as framework_services
+
+    profile = services.profile_create(name="QM", code="qm", description="", framework_version=version, actor=hr)
+    competency = version.competencies.get(code="A0-00")
+    services.requirements_set(profile=profile, requirements=[services.RequirementInput(competency, 3, Decimal(1), False)])
+    services.expectations_set(profile=profile, behaviours=[(competency, "Keeps it")], kpis=[])
+    v2 = framework_services.version_revise(version=version, actor=hr)
+    renamed = v2.competencies.get(code="A0-00")
+    framework_services.competency_update(competency=renamed, code="NEW-00", name=renamed.name, description="", clauses=[])
+    framework_services.version_submit_for_review(version=v2, actor=hr)
+    framework_services.version_approve(version=v2, actor=hr, change_note="Codes")
+    v2 = framework_services.version_publish(version=v2, actor=hr, effective_date=v2.created_at.date())
+    rows = services.migration_preview(profile, v2)
+    assert [(row.outcome, row.details) for row in rows] == [("changed", ["Code changed: A0-00 → NEW-00."])]
+    services.profile_migrate(profile=profile, target=v2, actor=hr)
+    assert list(profile.requirements.values_list("competency__code", flat=True)) == ["NEW-00"]
+    assert list(profile.behaviours.values_list("competency__code", flat=True)) == ["NEW-00"]

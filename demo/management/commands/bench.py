@@ -3,28 +3,37 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.test.utils import setup_databases, setup_test_environment, teardown_databases, teardown_test_environment
 
-from demo.bench import SCENARIOS, measure
+from demo.bench import run_page_bench, run_scenarios
 
 
 class Command(BaseCommand):
-    help = "Measure the heavy paths (time, SQL queries, memory) on a throwaway test database."
+    help = ("Measure the heavy paths (time, SQL queries, memory) on a throwaway test database, then every "
+            "list page through gunicorn at 30 and 10,000 leaders on a throwaway database of its own.")
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--part", choices=["all", "scenarios", "pages"], default="all",
+                            help="Run only the scenarios or only the page timings (default: both).")
+        parser.add_argument("--repeats", type=int, default=30, help="Measured requests per page and size (default 30).")
+        parser.add_argument("--warmup", type=int, default=3, help="Unmeasured rounds first (default 3).")
+
+    def handle(self, *args, part: str, repeats: int, warmup: int, **options) -> None:
+        # The test environment lets django.test.Client reach the app in this process (both parts use it).
+        setup_test_environment()
+        try:
+            if part in {"all", "scenarios"}:
+                self._scenarios()
+            if part in {"all", "pages"}:
+                self.stdout.write("\nList pages through gunicorn")
+                run_page_bench(self.stdout.write, warmup=warmup, repeats=max(1, repeats))
+        finally:
+            teardown_test_environment()
+
+    def _scenarios(self) -> None:
         from django.db import connection
 
-        setup_test_environment()
         old_config = setup_databases(verbosity=0, interactive=False, keepdb=False)
         try:
-            self.stdout.write(f"Database: {connection.vendor} ({connection.settings_dict['NAME']})")
-            self.stdout.write("Each row: the whole scenario (for pages: sign-in, a warm-up request and the measured one);")
-            self.stdout.write("the note gives the measured request alone.\n")
-            self.stdout.write(f"{'scenario':<58} {'seconds':>8} {'queries':>8} {'peak MB':>8}  note")
-            # Scenarios run in order: each builds on the data of those before it.
-            for name, action in SCENARIOS:
-                result = measure(name, action)
-                self.stdout.write(
-                    f"{result.name:<58} {result.seconds:>8.2f} {result.queries:>8} {result.peak_rss_mb:>8.0f}  {result.note}"
-                )
+            self.stdout.write(f"Scenarios. Database: {connection.vendor} ({connection.settings_dict['NAME']})")
+            run_scenarios(self.stdout.write)
         finally:
             teardown_databases(old_config, verbosity=0)
-            teardown_test_environment()
