@@ -1,11 +1,12 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from core.filters import StyledFilterSet
 
 from .models import Role, User
 
 
-class AccountFilter(django_filters.FilterSet):
+class AccountFilter(StyledFilterSet):
     q = django_filters.CharFilter(label="Search", method="search",
                                   widget=forms.TextInput(attrs={"placeholder": "Name or email"}))
     role = django_filters.ChoiceFilter(choices=Role.choices, empty_label="any role")

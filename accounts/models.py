@@ -70,6 +70,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["last_name", "first_name", "email"]
+        indexes = [
+            # Lists of people and accounts are sorted by name: the index gives that order without a sort.
+            models.Index(fields=["last_name", "first_name", "id"], name="user_name_order"),
+        ]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
             models.CheckConstraint(

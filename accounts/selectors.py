@@ -13,7 +13,7 @@ def accounts_for_list(user) -> QuerySet[User]:
     return (
         visible(user, "account", User.objects.all())
         .annotate(invited=Exists(Invitation.objects.filter(user=OuterRef("pk"))))
-        .order_by("last_name", "first_name", "email")
+        .order_by("last_name", "first_name", "id")  # the order of the index user_name_order
     )
 
 

@@ -1,12 +1,13 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from core.filters import StyledFilterSet
 
 from .models import Framework, FrameworkVersion, VersionStatus
 from .rules import visible_statuses
 
 
-class FrameworkFilter(django_filters.FilterSet):
+class FrameworkFilter(StyledFilterSet):
     name = django_filters.CharFilter(
         label="Name or code", method="filter_name", widget=forms.TextInput(attrs={"placeholder": "Search"})
     )

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "config.apps.ProficioStaticFilesConfig",  # django.contrib.staticfiles, collecting only what is used
     "django.contrib.humanize",
+    "django.forms",  # the form renderer below finds Django's widget templates (and Proficio's select) here
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -130,6 +131,9 @@ TEMPLATES = [
     },
 ]
 
+# Widgets render through the project's template engine, so templates/django/forms/ can speed them up.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
 # Database: PostgreSQL in production, an SQLite file by default.
 DATABASES = {
     "default": dj_database_url.config(
@@ -144,6 +148,10 @@ if DATABASES["default"]["ENGINE"] not in {
     "django.db.backends.sqlite3",
 }:
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://) or SQLite (sqlite://).")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Querysets read with .iterator() (the choices of every select) would each take three round trips
+    # through a server-side cursor; the lists are short. Also required behind PgBouncer's transaction pooling.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Busy SQLite files wait rather than fail with "database is locked": writers take the lock when
     # their transaction begins (SQLite has no SELECT ... FOR UPDATE), and wait for it up to 20 s.
@@ -306,6 +314,7 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # On the logger itself, so that every handler gets the record without the traceback.
         "django.request": {"filters": ["client_errors_without_traceback"]},
+        "django.security": {"filters": ["client_errors_without_traceback"]},
     },
 }
 

@@ -276,8 +276,50 @@ def django_pointed_at(database: BenchDatabase) -> Iterator[None]:
 # --- subprocesses: manage.py and gunicorn
 
 
+#: The bench's own Redis databases (the queues and, next to it, the cache): far from those of make run and CI.
+BENCH_REDIS_DATABASE = 13
+
+
+def _bench_redis_url() -> str | None:
+    """A Redis server to run the production stack against, or None when there is none."""
+    import redis
+
+    configured = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    base = configured.rsplit("/", 1)[0] if configured.count("/") > 2 else configured
+    url = f"{base}/{BENCH_REDIS_DATABASE}"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return None
+    return url
+
+
+def production_environment(database: BenchDatabase, workdir: Path, write: Write) -> dict[str, str]:
+    """What gunicorn runs with: production settings (DEBUG off, persistent database connections,
+    WhiteNoise's manifest of static files, the cache in Redis) when Redis answers, as in a
+    deployment; development settings otherwise, with a note. Plain HTTP on the loopback: no HTTPS
+    redirect, and the bench's own client sends the secure cookies it is given."""
+    env = server_environment(database, workdir)
+    redis_url = _bench_redis_url()
+    if redis_url is None:
+        write("No Redis answers: gunicorn runs with development settings (DEBUG on, a new database "
+              "connection per request), which makes every page slower than in production.")
+        return env
+    import redis
+
+    for number in (BENCH_REDIS_DATABASE, BENCH_REDIS_DATABASE + 1):  # the queues and the cache start empty
+        redis.Redis.from_url(f"{redis_url.rsplit('/', 1)[0]}/{number}").flushdb()
+    env.update(DEBUG="false", REDIS_URL=redis_url, SITE_URL="http://127.0.0.1", SECURE_SSL_REDIRECT="false",
+               SECURE_HSTS_SECONDS="0")
+    run_manage(env, "collectstatic", "--noinput", "-v", "0")
+    write("gunicorn runs with production settings (DEBUG off) on Redis database "
+          f"{BENCH_REDIS_DATABASE} and its static files collected")
+    return env
+
+
 def server_environment(database: BenchDatabase, workdir: Path) -> dict[str, str]:
-    """Development mode (no HTTPS redirect, no Redis: tasks in-process) on the bench database."""
+    """Development mode (no HTTPS redirect, no Redis: tasks in-process) on the bench database: what
+    manage.py runs with (seed_demo refuses production settings)."""
     for folder in ("static", "media"):
         (workdir / folder).mkdir(exist_ok=True)
     env = {key: value for key, value in os.environ.items()
@@ -383,10 +425,16 @@ class _KeepRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
+class _LoopbackCookiePolicy(http.cookiejar.DefaultCookiePolicy):
+    def return_ok_secure(self, cookie, request) -> bool:
+        return True
+
+
 class Browser:
     def __init__(self, base_url: str, cookies: bool = True) -> None:
         self.base_url = base_url
-        self.cookies = http.cookiejar.CookieJar()
+        # The production stack marks its cookies secure; on the loopback the bench sends them over HTTP.
+        self.cookies = http.cookiejar.CookieJar(policy=_LoopbackCookiePolicy())
         handlers = [urllib.request.ProxyHandler({}), _KeepRedirects()]  # never via an http_proxy
         if cookies:
             handlers.append(urllib.request.HTTPCookieProcessor(self.cookies))
@@ -575,8 +623,9 @@ def run_page_bench(write: Write, warmup: int, repeats: int) -> None:
         started = time.perf_counter()
         run_manage(env, "migrate", "--noinput", "-v", "0")
         write(f"migrate: {time.perf_counter() - started:.1f} s")
+        served = production_environment(database, workdir, write)
         with django_pointed_at(database):
-            results = {leaders: measure_size(write, env, database, workdir, leaders, warmup, repeats)
+            results = {leaders: measure_size(write, env, served, database, workdir, leaders, warmup, repeats)
                        for leaders in SIZES}
         failed = print_report(write, results, workdir)
     finally:
@@ -586,8 +635,8 @@ def run_page_bench(write: Write, warmup: int, repeats: int) -> None:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def measure_size(write: Write, env: dict[str, str], database: BenchDatabase, workdir: Path,
-                 leaders: int, warmup: int, repeats: int) -> SizeResult:
+def measure_size(write: Write, env: dict[str, str], served: dict[str, str], database: BenchDatabase,
+                 workdir: Path, leaders: int, warmup: int, repeats: int) -> SizeResult:
     from django.core.cache import cache
 
     started = time.perf_counter()
@@ -596,7 +645,7 @@ def measure_size(write: Write, env: dict[str, str], database: BenchDatabase, wor
     cache.clear()  # nothing this process cached may outlive the data it came from
     analyze_tables()
     pages = bench_pages(people_last_page(hr_client()), starter_version_pk(write))
-    server = Gunicorn(env, workdir / f"gunicorn-{leaders}")
+    server = Gunicorn(served, workdir / f"gunicorn-{leaders}")
     try:
         server.wait_until_answering()
         started = time.perf_counter()

@@ -147,7 +147,7 @@ def _ensure_leaders(count: int, password_hash: str, report: SeedReport) -> None:
     division_of: dict[int, str] = {}
     start = date(2024, 1, 8)
     new_people = []
-    for index, (_, _, email) in enumerate(identities):
+    for index, (first, last, email) in enumerate(identities):
         unit_code = _unit_code(index, division_of)
         if employee_id(index) in existing_people:
             continue
@@ -157,6 +157,8 @@ def _ensure_leaders(count: int, password_hash: str, report: SeedReport) -> None:
                 employee_id=employee_id(index),
                 org_unit=units[unit_code],
                 start_date_in_role=start + timedelta(days=(index * 7) % 700),
+                sort_last_name=last,
+                sort_first_name=first,
             )
         )
     if new_people:

@@ -6,4 +6,10 @@ class ProfilesConfig(AppConfig):
     verbose_name = "Role profiles and people"
 
     def ready(self) -> None:
+        from django.conf import settings
+        from django.db.models.signals import post_save
+
         from . import rules  # noqa: F401
+        from .models import names_follow_account
+
+        post_save.connect(names_follow_account, sender=settings.AUTH_USER_MODEL, dispatch_uid="proficio_person_names")

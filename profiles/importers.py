@@ -462,7 +462,8 @@ def apply_people_plan(plan: PeoplePlan, *, actor) -> ImportResult:
     new_people = [
         Person(user_id=user_ids[c.row.email], employee_id=c.row.employee_id,
                org_unit_id=plan.unit_ids[c.row.org_unit.lower()], role_profile_id=role_of(c.row),
-               start_date_in_role=c.row.start_date, active=c.row.active if c.row.active is not None else True)
+               start_date_in_role=c.row.start_date, active=c.row.active if c.row.active is not None else True,
+               sort_last_name=c.row.last_name, sort_first_name=c.row.first_name)
         for c in plan.creates
     ]
     Person.objects.bulk_create(new_people, batch_size=BATCH_SIZE)
@@ -491,10 +492,12 @@ def apply_people_plan(plan: PeoplePlan, *, actor) -> ImportResult:
         if row.start_date is not None:
             person.start_date_in_role = row.start_date
         person.manager_id = manager_pk(row.employee_id)
+        person.sort_last_name, person.sort_first_name = row.last_name, row.first_name
         updated_people.append(person)
     if updated_people:
         bulk_update_with_history(updated_people, Person,
-                                 ["org_unit", "role_profile", "active", "start_date_in_role", "manager"],
+                                 ["org_unit", "role_profile", "active", "start_date_in_role", "manager",
+                                  "sort_last_name", "sort_first_name"],
                                  batch_size=BATCH_SIZE, default_user=actor)
     return ImportResult(created=len(plan.creates), updated=len(plan.updates), unchanged=plan.unchanged,
                         invited_user_ids=[u.pk for u in new_users if u.is_active])

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from simple_history.models import HistoricalRecords
 
 from core.trees import closes_loop, parent_in_db
@@ -53,18 +53,37 @@ class Person(models.Model):
     )
     start_date_in_role = models.DateField(null=True, blank=True)
     active = models.BooleanField(default=True, help_text="Inactive people keep their records but leave lists and cycles.")
+    #: Copies of the account's names, kept by `save()` and by every bulk write that changes names, so
+    #: that the people list sorts on an index of this table: page 200 reads the index, it sorts nothing.
+    sort_last_name = models.CharField(max_length=150, blank=True, editable=False)
+    sort_first_name = models.CharField(max_length=150, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    # The copies are derived, not controlled: the account's own history records the names.
+    history = HistoricalRecords(excluded_fields=["sort_last_name", "sort_first_name"])
+
+    #: The order of every list of people.
+    LIST_ORDER = ("sort_last_name", "sort_first_name", "id")
 
     class Meta:
-        ordering = ["user__last_name", "user__first_name"]
+        ordering = ["sort_last_name", "sort_first_name", "id"]
         verbose_name_plural = "people"
+        indexes = [
+            models.Index(fields=["active", "sort_last_name", "sort_first_name", "id"], name="person_list_order"),
+            # The people search matches employee ids whatever their case.
+            models.Index(Upper("employee_id"), name="person_employee_id_upper"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(manager=models.F("pk")), name="person_not_own_manager"),
         ]
 
     def __str__(self) -> str:
         return str(self.user)
+
+    def save(self, *args, **kwargs) -> None:
+        self.sort_last_name, self.sort_first_name = self.user.last_name, self.user.first_name
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "sort_last_name", "sort_first_name"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
@@ -208,3 +227,10 @@ class PeopleImport(models.Model):
 
     def __str__(self) -> str:
         return f"People import {self.filename}"
+
+
+def names_follow_account(sender, instance, **kwargs) -> None:
+    """An account renamed anywhere (HR's pages, a script) renames the copies the people list sorts by."""
+    Person.objects.filter(user_id=instance.pk).exclude(
+        sort_last_name=instance.last_name, sort_first_name=instance.first_name
+    ).update(sort_last_name=instance.last_name, sort_first_name=instance.first_name)

@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from accounts.permissions import visible
 from competency.models import CompetencyArea, ProficiencyLevel
 from core.charts import bar_chart
+from core.pagination import url_for_each
 from core.trees import depth_first
 
 from .models import OrgUnit, Person, ProfileStatus, Requirement, RoleProfile
@@ -26,15 +27,21 @@ def _count(queryset: QuerySet, group: str) -> Coalesce:
 
 
 def profiles_for_list(user) -> QuerySet[RoleProfile]:
-    """Role profiles with their requirement and holder counts, each a subquery on its own index."""
+    """Role profiles with their requirement counts (a subquery on the requirements' index). Holders are
+    counted by `holder_counts`, grouped once over the people instead of once per profile."""
     return (
         visible(user, "profile", RoleProfile.objects.all())
         .select_related("framework_version__framework", "approved_by")
-        .annotate(
-            requirement_count=_count(Requirement.objects.filter(profile=OuterRef("pk")), "profile"),
-            people_count=_count(Person.objects.filter(role_profile=OuterRef("pk"), active=True), "role_profile"),
-        )
+        .annotate(requirement_count=_count(Requirement.objects.filter(profile=OuterRef("pk")), "profile"))
         .order_by("name")
+    )
+
+
+def holder_counts(profile_ids: list[int]) -> dict[int, int]:
+    """Active people holding each of the profiles. One grouped query."""
+    return dict(
+        Person.objects.filter(active=True, role_profile_id__in=profile_ids).order_by()
+        .values_list("role_profile_id").annotate(n=Count("pk"))
     )
 
 
@@ -171,11 +178,38 @@ def profile_sheet(profile: RoleProfile, *, with_extras: bool = True, approved_on
 
 
 def people_for_list(user) -> QuerySet[Person]:
-    return (
-        visible(user, "person", Person.objects.all())
-        .select_related("user", "org_unit", "role_profile", "manager__user")
-        .order_by("user__last_name", "user__first_name", "pk")
+    """The people a user may see, in the order of their names, which the index person_list_order serves."""
+    return visible(user, "person", Person.objects.all()).order_by(*Person.LIST_ORDER)
+
+
+@dataclass(frozen=True)
+class PersonListRow:
+    """What the people list shows of a person: plain values, read in one query, no model objects."""
+
+    pk: int
+    url: str
+    name: str
+    email: str
+    employee_id: str
+    unit: str
+    role: str
+    manager: str
+    active: bool
+
+
+def people_rows(pks: list[int]) -> list[PersonListRow]:
+    """The people of one page of the list. One query."""
+    url = url_for_each("profiles:person_detail")
+    rows = Person.objects.filter(pk__in=pks).values_list(
+        "pk", "user__first_name", "user__last_name", "user__email", "employee_id", "org_unit__name",
+        "role_profile__name", "manager__user__first_name", "manager__user__last_name", "active",
     )
+    return [
+        PersonListRow(pk=pk, url=url(pk), name=f"{first} {last}".strip() or email, email=email, employee_id=employee_id,
+                      unit=unit, role=role or "", manager=f"{manager_first or ''} {manager_last or ''}".strip(),
+                      active=active)
+        for pk, first, last, email, employee_id, unit, role, manager_first, manager_last, active in rows
+    ]
 
 
 def person_for_page(pk: int) -> QuerySet[Person]:
@@ -192,14 +226,12 @@ class UnitNode:
 
 
 def orgunit_tree() -> list[UnitNode]:
-    """All units depth-first, with active people counted per unit. Two queries."""
-    units = list(
-        OrgUnit.objects.select_related("head__user")
-        .annotate(people_count=Count("people", filter=Q(people__active=True)))
-        .order_by("name")
-    )
+    """All units depth-first, with active people counted per unit. Two queries: the units, and one
+    count per unit grouped in the database (not a join that carries every person to the units)."""
+    units = list(OrgUnit.objects.select_related("head__user").order_by("name"))
+    counts = dict(Person.objects.filter(active=True).order_by().values_list("org_unit_id").annotate(n=Count("pk")))
     children: dict[int | None, list[OrgUnit]] = defaultdict(list)
     for unit in units:
         children[unit.parent_id].append(unit)
-    return [UnitNode(unit=unit, depth=depth, people=unit.people_count)
+    return [UnitNode(unit=unit, depth=depth, people=counts.get(unit.pk, 0))
             for unit, depth in depth_first(children, key=lambda unit: unit.pk)]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import can, get_for_user, is_reader, permission_required
+from core.pagination import deferred_page
 from core.responses import done, form_page, invalid, refuse
 from core.uploads import ImportFailed
 
@@ -28,7 +28,7 @@ from .forms import (
     RoleProfileForm,
 )
 from .importers import plan_people_import, read_table
-from .models import ImportStatus, OrgUnit, PeopleImport, ProfileStatus, RoleProfile
+from .models import ImportStatus, OrgUnit, PeopleImport, Person, ProfileStatus, RoleProfile
 
 PEOPLE_PER_PAGE = 50
 PREVIEW_ROWS = 200
@@ -73,8 +73,12 @@ def _orgunit_form(request: HttpRequest, unit: OrgUnit, initial: dict | None = No
 @permission_required("profile.browse")
 def profile_list(request: HttpRequest) -> HttpResponse:
     filterset = ProfileFilter(request.GET, queryset=selectors.profiles_for_list(request.user), request=request)
+    profiles = list(filterset.qs)
+    holders = selectors.holder_counts([profile.pk for profile in profiles])
+    for profile in profiles:
+        profile.people_count = holders.get(profile.pk, 0)
     return render(request, "profiles/profile_list.html", {
-        "filter": filterset, "profiles": filterset.qs, "can_create": can(request.user, "profile.create"),
+        "filter": filterset, "profiles": profiles, "can_create": can(request.user, "profile.create"),
     })
 
 
@@ -240,7 +244,7 @@ def profile_migrate(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("person.browse")
 def person_list(request: HttpRequest) -> HttpResponse:
     filterset = PersonFilter(request.GET, queryset=selectors.people_for_list(request.user), request=request)
-    page = Paginator(filterset.qs, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    page = deferred_page(filterset.qs, request.GET.get("page"), PEOPLE_PER_PAGE, selectors.people_rows)
     return render(request, "profiles/person_list.html", {
         "filter": filterset, "page": page, "can_import": can(request.user, "people.import"),
     })
@@ -249,7 +253,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_for_user(request.user, selectors.person_for_page(pk), "person.view", pk=pk)
     profile = person.role_profile
-    reports = list(person.reports.select_related("user", "role_profile").order_by("user__last_name"))
+    reports = list(person.reports.select_related("user", "role_profile").order_by(*Person.LIST_ORDER))
     for report in reports:
         report.viewable = can(request.user, "person.view", report)
     return render(request, "profiles/person_detail.html", {

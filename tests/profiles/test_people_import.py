@@ -315,3 +315,14 @@ def test_an_email_longer_than_an_account_can_hold_is_refused_on_its_line(units, 
     content = f"employee_id,first_name,last_name,email,org_unit,role_profile,manager_email\nE1,A,B,{email},HQ,,\n"
     with pytest.raises(ImportFailed, match="Line 2, column “email”"):
         plan_people_import(read_table(content.encode(), "p.csv"))
+
+
+def test_the_list_order_follows_a_rename_by_import_or_on_the_account_page(units, profile, hr):
+    run_import(GOOD, hr)
+    run_import(GOOD.replace("E3,Amara,Laurent,", "E3,Amara,Aaronson,"), hr)
+    amara = Person.objects.select_related("user").get(employee_id="E3")
+    assert (amara.sort_last_name, amara.sort_first_name) == ("Aaronson", "Amara") == (amara.user.last_name, "Amara")
+    assert list(Person.objects.values_list("employee_id", flat=True)) == ["E3", "E1", "E2"]  # Aaronson, Jensen, Okafor
+    amara.user.last_name = "Zeller"
+    amara.user.save()
+    assert list(Person.objects.values_list("employee_id", flat=True)) == ["E1", "E2", "E3"]

@@ -22,10 +22,12 @@ def test_the_people_list_costs_the_same_for_5_or_60_people(client, extra, django
     unit = OrgUnitFactory()
     for _ in range(extra):
         PersonFactory(org_unit=unit, manager=world.people["manager"], role_profile=world.objects["profile_leader"])
-    # session, user, count, the page of people with user, unit, role and manager, the unit and role filter choices
-    with django_assert_num_queries(6):
+    # session, user, the unit and role filter choices, the count, the page's ids in name order, then those
+    # people with their account, unit, role and manager
+    with django_assert_num_queries(7):
         assert client.get("/people/").status_code == 200
-    with django_assert_num_queries(6):
+    # the same, and the accounts that match the search word
+    with django_assert_num_queries(8):
         assert client.get("/people/?q=leo&active=yes&page=2").status_code == 200
 
 
@@ -82,9 +84,10 @@ def test_the_reporting_line_costs_the_same_at_any_depth(client, depth, django_as
     world = build_world()
     below = chain(world.people["leader"], depth)
     client.force_login(world.user("manager"))
-    # session, user, own person, "has reports?" (the rule and the header badge), the count and the page
-    # (each with the line as one recursive subquery), the unit choices, the role choices (held in the line)
-    with django_assert_num_queries(8):
+    # session, user, own person, "has reports?" (the rule and the header badge), the unit choices, the role
+    # choices (held in the line), the count and the page's ids (each with the line as one recursive
+    # subquery), those people
+    with django_assert_num_queries(9):
         assert client.get("/people/").status_code == 200
     # session, user, the person with unit, manager and role, own person, "in my line?" (one recursive
     # query, any depth), the person's reports, "has reports?" for the header badge
