@@ -9,6 +9,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 
 from accounts.permissions import visible
+from core.pagination import url_for_each
 from core.trees import depth_first
 from core.uploads import ImportFailed
 
@@ -85,6 +86,12 @@ class CompetencyNode:
     clauses: list[IsoClause]
     comments: list[ReviewComment] = field(default_factory=list)
     related: list[str] = field(default_factory=list)
+    url: str = ""
+
+    @property
+    def cells(self) -> list[list[str]]:
+        """The indicators level by level, in the order of the scale: one table cell each."""
+        return list(self.indicators.values())
 
 
 @dataclass
@@ -144,6 +151,7 @@ def version_tree(version: FrameworkVersion, *, with_comments: bool = False) -> V
         # Keys: the parent competency, or the area itself (negative, apart from competency ids) at the top.
         children[competency.parent_id or -competency.area_id].append(competency)
 
+    url = url_for_each("competency:competency_detail")
     area_nodes = []
     for area in areas:
         nodes = [
@@ -154,6 +162,7 @@ def version_tree(version: FrameworkVersion, *, with_comments: bool = False) -> V
                 clauses=list(competency.clauses.all()),
                 comments=comments_by_competency.get(competency.pk, []),
                 related=sorted(related[competency.pk]),
+                url=url(competency.pk),
             )
             for competency, depth in depth_first(children, key=lambda competency: competency.pk, root=-area.pk)
         ]

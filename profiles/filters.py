@@ -68,8 +68,9 @@ class PersonFilter(StyledFilterSet):
                 Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
             ).order_by().values_list("pk", flat=True)
             found = list(accounts[:SEARCH_IDS_INLINE + 1])
-            matching = found if len(found) <= SEARCH_IDS_INLINE else accounts  # a broad word stays a subquery
-            queryset = queryset.filter(Q(user_id__in=matching) | Q(employee_id__iexact=word))
+            narrow = len(found) <= SEARCH_IDS_INLINE
+            self.at_most = min(self.at_most or SEARCH_IDS_INLINE + 1, len(found) + 1) if narrow else self.at_most
+            queryset = queryset.filter(Q(user_id__in=found if narrow else accounts) | Q(employee_id__iexact=word))
         return queryset
 
     def filter_manager(self, queryset, name, value):
@@ -84,6 +85,9 @@ class PersonFilter(StyledFilterSet):
 
     def filter_direct(self, queryset, name, value):
         return queryset  # read by filter_manager
+
+    #: Set by a narrow search: the list holds at most this many people (for core.pagination.deferred_page).
+    at_most: int | None = None
 
     def __init__(self, data=None, *args, **kwargs):
         # Inactive people leave the list unless asked for.

@@ -244,7 +244,9 @@ def profile_migrate(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("person.browse")
 def person_list(request: HttpRequest) -> HttpResponse:
     filterset = PersonFilter(request.GET, queryset=selectors.people_for_list(request.user), request=request)
-    page = deferred_page(filterset.qs, request.GET.get("page"), PEOPLE_PER_PAGE, selectors.people_rows)
+    people = filterset.qs  # runs the filters, so that a narrow search has said how few it found
+    page = deferred_page(people, request.GET.get("page"), PEOPLE_PER_PAGE, selectors.people_rows,
+                         small=filterset.at_most)
     return render(request, "profiles/person_list.html", {
         "filter": filterset, "page": page, "can_import": can(request.user, "people.import"),
     })

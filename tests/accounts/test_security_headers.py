@@ -49,3 +49,8 @@ def test_an_html_description_keeps_its_lists_and_loses_its_scripts(client, draft
     assert "<ul><li>Delivery</li><li>Strategy</li></ul>" in page
     assert "alert(1)" not in page and "onerror" not in page
     assert "<b>bold</b>" in page  # markup in a description is sanitised HTML, not escaped text
+
+
+def test_every_page_names_its_icon(client):
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in client.get("/accounts/login/").content.decode()
+    assert client.get("/static/favicon.svg").status_code == 200

@@ -7,7 +7,7 @@ import html
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from competency.models import Competency, Framework, FrameworkImport
+from competency.models import Competency, Framework, FrameworkImport, ImportFormat, VersionStatus
 from tests.helpers import text, fixture_bytes
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +92,7 @@ def test_the_oecd_file_goes_through_preview_and_confirm(signed_in):
     framework = Framework.objects.get()
     version = framework.versions.get()
     assert confirmed.url == f"/frameworks/versions/{version.pk}/"
-    assert version.competencies.count() == 62 and version.status == "draft"
+    assert version.competencies.count() == 62 and version.status == VersionStatus.DRAFT
     page = signed_in.get(confirmed.url).content.decode()
     assert "Imported 2 areas and 62 competencies" in page
 
@@ -159,8 +159,67 @@ def test_stale_uploads_are_purged_by_the_periodic_task(hr):
 
     from competency.tasks import purge_stale_imports
 
-    old = FrameworkImport.objects.create(created_by=hr, format="case_json", filename="a.json", content="{}")
+    old = FrameworkImport.objects.create(created_by=hr, format=ImportFormat.CASE_JSON, filename="a.json", content="{}")
     FrameworkImport.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=3))
-    fresh = FrameworkImport.objects.create(created_by=hr, format="case_json", filename="b.json", content="{}")
+    fresh = FrameworkImport.objects.create(created_by=hr, format=ImportFormat.CASE_JSON, filename="b.json", content="{}")
     assert purge_stale_imports() == 1
     assert list(FrameworkImport.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+
+def test_a_moodle_file_with_100000_columns_is_refused_in_a_second_and_never_previewed(signed_in):
+    import time
+
+    content = (",".join(f"c{i}" for i in range(100_000)) + "\n").encode()
+    assert len(content) < 1024 * 1024
+    started = time.perf_counter()
+    response = upload(signed_in, content)
+    assert time.perf_counter() - started < 2
+    assert response.status_code == 400
+    assert "Line 1: the row has 100,000 columns; Proficio reads files of up to 80 columns." in text(response)
+    assert_nothing_written()
+
+
+def test_ten_megabytes_of_one_character_lines_are_refused_at_once(signed_in, settings):
+    import time
+
+    settings.MAX_IMPORT_FILE_BYTES = 11 * 1024 * 1024
+    started = time.perf_counter()
+    response = upload(signed_in, b"x\n" * (5 * 1024 * 1024), fmt="proficio_csv")
+    assert time.perf_counter() - started < 3
+    assert response.status_code == 400 and "Proficio reads files of up to 200,000 lines" in text(response)
+    assert_nothing_written()
+
+
+def test_a_case_file_nested_10000_deep_gets_a_message_not_a_server_error(signed_in):
+    deep = ('{"CFDocument": ' + "[" * 10_000 + "]" * 10_000 + "}").encode()
+    response = upload(signed_in, deep, "case_json", "deep.json")
+    assert response.status_code == 400
+    assert "the file nests 10,001 levels deep" in text(response)
+    assert_nothing_written()
+
+
+def test_the_preview_names_the_scale_it_will_use_and_refuses_levels_no_scale_has(signed_in):
+    content = b"area_code,area_name,code,name,level_7\nA,Area,A-1,One,Leads the whole sector\n"
+    response = upload(signed_in, content, "proficio_csv")
+    preview = text(signed_in.get(response.url))
+    assert "no scale in Proficio has level 7" in preview and "Import</button>" not in preview
+    pending = FrameworkImport.objects.get()
+    confirm = signed_in.post(f"/frameworks/imports/{pending.pk}/confirm/", {"name": "Seven", "code": "seven"})
+    assert confirm.status_code == 400 and not Framework.objects.exists()
+    from competency import services
+
+    services.scale_create(actor=pending.created_by, name="Seven steps", description="", proficient_value=4,
+                          levels=[services.LevelInput(f"S{n}") for n in range(1, 8)])
+    preview = text(signed_in.get(response.url))
+    assert "Seven steps" in preview and "Proficio 1-5" not in preview.split('name="scale"')[1].split("</select>")[0]
+
+
+def test_the_preview_of_a_proficio_export_shows_its_own_scale_and_its_levels(signed_in, draft, hr):
+    from competency.formats import proficio_csv
+    from tests.helpers import build_framework
+
+    build_framework(draft, areas=1, per_area=1)
+    response = upload(signed_in, proficio_csv.write(draft).encode(), "proficio_csv")
+    preview = text(signed_in.get(response.url))
+    assert "The file's scale is Proficio's scale" in preview and "“Proficio 1-5”" in preview
+    assert "<li>Awareness</li>" in preview and "<li>Proficient <span" in preview

@@ -101,7 +101,7 @@ def test_an_approved_version_blocks_a_new_revision_and_an_older_one_cannot_repla
     services.version_approve(version=v3, actor=hr, change_note="Third")
     services.version_publish(version=v3, actor=hr, effective_date=date(2027, 6, 1))
     statuses = dict(FrameworkVersion.objects.filter(framework=v1.framework).values_list("number", "status"))
-    assert statuses == {1: "retired", 2: "retired", 3: "published"}
+    assert statuses == {1: VersionStatus.RETIRED, 2: VersionStatus.RETIRED, 3: VersionStatus.PUBLISHED}
 
 
 def test_publishing_an_older_approved_version_after_a_newer_one_is_refused(draft, hr):

@@ -326,3 +326,55 @@ def test_the_list_order_follows_a_rename_by_import_or_on_the_account_page(units,
     amara.user.last_name = "Zeller"
     amara.user.save()
     assert list(Person.objects.values_list("employee_id", flat=True)) == ["E1", "E2", "E3"]
+
+
+def test_the_preview_shows_names_start_dates_and_warns_about_a_profile_not_approved(signed_in, units, profile, hr):
+    from profiles import services
+
+    draft_role = services.profile_create(name="Shift Lead", code="shift-lead", description="",
+                                         framework_version=profile.framework_version, actor=hr)
+    content = HEADER.rstrip("\n") + ",start_date_in_role\n" + (
+        "E1,Maria,Jensen,maria@example.com,HQ,team-leader,,2025-03-31\n"
+        "E2,Jonas,Okafor,jonas@example.com,OPS,shift-lead,maria@example.com,\n"
+    )
+    response = upload(signed_in, content)
+    page = text(signed_in.get(response.url))
+    assert "Head office <span" in page and "Operations <span" in page  # unit names beside their codes
+    assert "Team Leader" in page and "Shift Lead" in page
+    assert "Maria Jensen" in page.split("jonas@example.com")[1]  # the manager by name
+    assert "31 Mar 2025" in page
+    assert f"The role profile {draft_role.name} is not approved yet" in page
+
+
+def test_an_uploaded_file_is_not_kept_after_the_import_nor_when_nobody_confirms_it(signed_in, units, profile,
+                                                                                  django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from profiles.tasks import purge_people_imports
+
+    upload(signed_in, GOOD)
+    job = PeopleImport.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(f"/people/imports/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE and bytes(job.content) == b"" and job.summary["created"] == 3
+    upload(signed_in, GOOD.replace("E1,", "E9,").replace("maria@", "m9@"))
+    stale = PeopleImport.objects.get(status=ImportStatus.PENDING)
+    PeopleImport.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(days=3))
+    assert purge_people_imports() == 1
+    assert list(PeopleImport.objects.values_list("pk", flat=True)) == [job.pk]
+    assert "Done: 3 created" in text(signed_in.get(f"/people/imports/{job.pk}/"))
+
+
+def test_a_workbook_of_a_million_rows_is_refused_at_upload_in_a_second_or_two(signed_in, units):
+    import time
+
+    from tests.core.test_uploads import million_row_workbook
+
+    raw = million_row_workbook()
+    started = time.perf_counter()
+    response = upload(signed_in, raw, name="people.xlsx")
+    assert time.perf_counter() - started < 3
+    assert response.status_code == 400
+    assert "Proficio reads workbooks of up to 40 MB unpacked" in text(response) or "more than" in text(response)
+    assert not PeopleImport.objects.exists()
