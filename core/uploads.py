@@ -206,6 +206,9 @@ def xlsx_rows(raw: bytes, limits: Limits) -> list[tuple[int, list[str]]]:
     if len(entries) > 1000 or unpacked > limits.uncompressed_bytes:
         raise fail(f"The workbook unpacks to {unpacked / 1024 / 1024:,.0f} MB; Proficio reads workbooks of up to "
                    f"{limits.uncompressed_bytes // 1024 // 1024} MB unpacked. Save the sheet as CSV, or split it.")
+    rows = _count_sheet_rows(raw)
+    if rows is not None and rows > limits.rows + 1:  # the header and `rows` records
+        raise limits.too_many_rows()
 
     from openpyxl import load_workbook
 
@@ -221,6 +224,45 @@ def xlsx_rows(raw: bytes, limits: Limits) -> list[tuple[int, list[str]]]:
         raise fail("This is not an Excel workbook (.xlsx) that can be read.") from None
     finally:
         workbook.close()
+
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_FIRST_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\b(?:\w+:)?id=\"([^\"]+)\"")
+
+
+def _first_sheet_path(archive: zipfile.ZipFile) -> str | None:
+    """The part that holds the workbook's first sheet, from workbook.xml and its relationships."""
+    try:
+        workbook = archive.read("xl/workbook.xml")
+        relations = archive.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return None
+    match = _FIRST_SHEET.search(workbook)
+    if match is None:
+        return None
+    relation = re.search(rb'<Relationship\b[^>]*?Id="' + re.escape(match.group(1)) + rb'"[^>]*?>', relations)
+    target = re.search(rb'Target="([^"]+)"', relation.group(0)) if relation else None
+    if target is None:
+        return None
+    path = target.group(1).decode()
+    return path.lstrip("/") if path.startswith("/") else f"xl/{path}"
+
+
+def _count_sheet_rows(raw: bytes) -> int | None:
+    """How many rows the first sheet holds, counted in its XML as it unpacks (no parsing), so that a
+    sheet of a million rows is refused before openpyxl reads one of them."""
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        path = _first_sheet_path(archive)
+        if path is None or path not in archive.namelist():
+            return None
+        count, tail = 0, b""
+        with archive.open(path) as sheet:
+            while chunk := sheet.read(1024 * 1024):
+                data = tail + chunk
+                count += len(_ROW_TAG.findall(data))
+                tail = data[-8:]
+                count -= len(_ROW_TAG.findall(tail))  # a tag across two chunks is counted with the next one
+        return count + len(_ROW_TAG.findall(tail))
 
 
 def _sheet_rows(sheet, limits: Limits) -> list[tuple[int, list[str]]]:

@@ -115,3 +115,10 @@ def test_a_sheet_wider_than_the_limit_is_refused():
 
 def test_a_sheet_within_the_limits_is_read_as_text():
     assert xlsx_rows(_workbook(2, columns=2), LIMITS) == [(1, ["x0", "x0"]), (2, ["x1", "x1"])]
+
+
+def test_the_rows_of_a_sheet_are_counted_across_the_chunks_it_unpacks_in():
+    from core.uploads import _count_sheet_rows
+
+    for rows in (1, 7, 30_000):
+        assert _count_sheet_rows(_workbook(rows, columns=1)) == rows

@@ -84,7 +84,8 @@ def test_a_missing_row_never_deactivates_but_an_explicit_no_does(units, profile,
     assert Person.objects.filter(active=True).count() == 3
     plan, _ = run_import(HEADER.rstrip("\n") + ",active\n" + "E3,Amara,Laurent,amara@example.com,OPS,,jonas@example.com,no\n", hr)
     assert [c.changed for c in plan.updates] == [["active"]]
-    assert not Person.objects.get(employee_id="E3").active
+    amara = Person.objects.select_related("user").get(employee_id="E3")
+    assert not amara.active and not amara.user.is_active  # switched off by the file: no more sign-in
 
 
 def test_the_new_accounts_get_an_invitation_that_lets_them_choose_a_password(signed_in, client, units, profile,
