@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth.models import Group
 
 from core.admin import ReadOnlyAdmin
 
@@ -30,3 +31,36 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# The sign-in records of django-axes are the audit trail of access: read in the admin, never deleted
+# there. (A lockout is lifted by a new password from the reset link, or when it expires.)
+def _read_only(model_admin_class):
+    class ReadOnly(model_admin_class):
+        def has_add_permission(self, request, obj=None) -> bool:
+            return False
+
+        def has_change_permission(self, request, obj=None) -> bool:
+            return False
+
+        def has_delete_permission(self, request, obj=None) -> bool:
+            return False
+
+    ReadOnly.__name__ = f"ReadOnly{model_admin_class.__name__}"
+    return ReadOnly
+
+
+def _sign_in_records_read_only() -> None:
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        if admin.site.is_registered(model):
+            current = type(admin.site.get_model_admin(model))
+            admin.site.unregister(model)
+            admin.site.register(model, _read_only(current))
+
+
+_sign_in_records_read_only()
+# Permission groups do nothing in Proficio (roles decide); offering them would only confuse.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)

@@ -10,8 +10,8 @@ class AccountFilter(StyledFilterSet):
     q = django_filters.CharFilter(label="Search", method="search",
                                   widget=forms.TextInput(attrs={"placeholder": "Name or email"}))
     role = django_filters.ChoiceFilter(choices=Role.choices, empty_label="any role")
-    active = django_filters.ChoiceFilter(choices=[("yes", "Active"), ("no", "Inactive")], method="filter_active",
-                                         empty_label="active or not")
+    active = django_filters.ChoiceFilter(label="Status", choices=[("yes", "Active"), ("no", "Inactive")],
+                                         method="filter_active", empty_label="active or not")
 
     class Meta:
         model = User

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.contrib.auth.forms import AuthenticationForm
 
 from core.forms import PlainFormMixin
@@ -51,8 +52,9 @@ class AccountForm(PlainFormMixin, forms.ModelForm):
             "access_valid_until": "Auditors only, and required for them: the account stops working after this.",
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.actor = actor
         self.fields["admin"].initial = bool(self.instance.pk and self.instance.is_staff)
         if not self.instance.pk:
             del self.fields["is_active"]  # a new account is active; its owner still has to accept the invitation
@@ -68,10 +70,21 @@ class AccountForm(PlainFormMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("admin") and data.get("role") != Role.HR:
+        role = data.get("role")
+        if self.actor is not None and self.instance.pk == self.actor.pk and role and role != Role.HR:
+            self.add_error("role", "You cannot take away your own HR role: ask another HR manager to do it.")
+        elif data.get("admin") and role != Role.HR:
             self.add_error("admin", "Only HR managers may use the Django admin.")
-        if data.get("role") == Role.AUDITOR and not data.get("access_valid_until"):
-            self.add_error("access_valid_until", "An auditor account needs the date its access ends.")
+        if role == Role.AUDITOR:
+            until = data.get("access_valid_until")
+            if not until:
+                self.add_error("access_valid_until", "An auditor account needs the date its access ends.")
+            elif until <= timezone.now() and (not self.instance.pk or until != self.instance.access_valid_until):
+                self.add_error("access_valid_until", "This moment has passed: the account would never work.")
+        elif role and (data.get("access_valid_from") or data.get("access_valid_until")):
+            for name in ("access_valid_from", "access_valid_until"):
+                if data.get(name):
+                    self.add_error(name, "Only auditor accounts have an access window; leave it empty.")
         return data
 
     def _post_clean(self):

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.responses import done, form_page
@@ -76,12 +77,14 @@ def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
     """The admin's sign-in URL. There is one sign-in page for everything (so throttling and the email
     login apply to the admin too): visitors are sent there, administrators on to the admin, and
     signed-in people without admin rights are told so instead of being asked to sign in again."""
-    target = request.GET.get("next") or reverse("admin:index")
+    target = request.GET.get("next", "")
+    if not (target.startswith(reverse("admin:index")) and url_has_allowed_host_and_scheme(target, allowed_hosts=None)):
+        target = reverse("admin:index")
     if not request.user.is_authenticated:
-        return redirect(f"{reverse('accounts:login')}?next={target}")
+        return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
     if not request.user.is_staff:
         raise PermissionDenied("The administration is for HR administrators only.")
-    return redirect(reverse("admin:index"))
+    return redirect(target)
 
 
 # --- HR's account pages ----------------------------------------------------------------------------
@@ -97,7 +100,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
 @permission_required("account.create")
 @require_http_methods(["GET", "POST"])
 def account_create(request: HttpRequest) -> HttpResponse:
-    form = AccountForm(request.POST or None)
+    form = AccountForm(request.POST or None, actor=request.user)
 
     def create() -> HttpResponse:
         account = services.account_create(actor=request.user, **form.service_values())
@@ -110,7 +113,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_for_user(request.user, selectors.account_for_page(pk), "account.edit", pk=pk)
-    form = AccountForm(request.POST or None, instance=account)
+    form = AccountForm(request.POST or None, instance=account, actor=request.user)
 
     def save() -> HttpResponse:
         services.account_update(actor=request.user, account=account, **form.service_values())

@@ -24,11 +24,31 @@ def default_scale() -> ProficiencyScale | None:
     return ProficiencyScale.objects.filter(name=DEFAULT_SCALE_NAME).first()
 
 
+def clean_framework_name(name: str, framework: Framework | None = None) -> str:
+    """Two frameworks of one name cannot be told apart in lists and filters."""
+    name = name.strip()
+    others = Framework.objects.filter(name__iexact=name)
+    if framework is not None:
+        others = others.exclude(pk=framework.pk)
+    if others.exists():
+        raise forms.ValidationError(f"A framework called “{name}” exists already; give this one its own name.")
+    return name
+
+
+CODE_HELP = "A short unique identifier in lower case, digits and hyphens, e.g. iso9001-leadership."
+CODE_ERROR = {"invalid": "Use lower-case letters, digits and hyphens only, e.g. iso9001-leadership."}
+
+
 class FrameworkCreateForm(PlainFormMixin, forms.ModelForm):
     class Meta:
         model = Framework
         fields = ["name", "code", "description", "scale"]
-        help_texts = {"scale": "Every version of the framework uses this scale; it cannot change later."}
+        help_texts = {"scale": "Every version of the framework uses this scale; it cannot change later.",
+                      "code": CODE_HELP}
+        error_messages = {"code": CODE_ERROR}
+
+    def clean_name(self) -> str:
+        return clean_framework_name(self.cleaned_data["name"])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,6 +66,9 @@ class FrameworkEditForm(PlainFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["description"].widget.attrs["rows"] = 4
+
+    def clean_name(self) -> str:
+        return clean_framework_name(self.cleaned_data["name"], self.instance)
 
     def _post_clean(self):
         pass  # the service applies and validates the change
@@ -92,7 +115,9 @@ class ScaleForm(PlainFormMixin, forms.Form):
         data = super().clean()
         named = [value for value in range(1, MAX_LEVELS + 1) if (data.get(f"level_{value}_name") or "").strip()]
         if named != list(range(1, len(named) + 1)):
-            raise forms.ValidationError("Name the levels from level 1 on, without leaving a gap.")
+            gap = next(value for value in range(1, MAX_LEVELS + 1) if value not in named)
+            raise forms.ValidationError(f"Name the levels from level 1 on, without leaving a gap: level {gap} has "
+                                        "no name.")
         for value in range(1, MAX_LEVELS + 1):
             if value not in named and (data.get(f"level_{value}_description") or "").strip():
                 self.add_error(f"level_{value}_name", "This level has a description but no name.")
@@ -261,7 +286,10 @@ class MoodleMappingForm(PlainFormMixin, forms.Form):
 
     def __init__(self, *args, header: list[str], initial_mapping: dict[str, int], **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("-1", "— not in this file —")] + [(str(i), f"{i + 1}: {label or '(no header)'}") for i, label in enumerate(header)]
+        choices = [("-1", "— not in this file —")] + [
+            (str(i), f"{i + 1}: {(label[:57] + '…') if len(label) > 58 else (label or '(no header)')}")
+            for i, label in enumerate(header)
+        ]
         for key, label, _aliases in MOODLE_FIELDS:
             self.fields[key] = forms.TypedChoiceField(
                 label=label, choices=choices, coerce=int, empty_value=-1, required=False,
@@ -277,7 +305,7 @@ class ImportConfirmForm(PlainFormMixin, forms.Form):
     the file (every level with indicators is on them), so a level mismatch shows here, not afterwards."""
 
     name = forms.CharField(max_length=200, label="Framework name")
-    code = forms.SlugField(max_length=100, help_text="A short unique identifier, e.g. oecd-core.")
+    code = forms.SlugField(max_length=100, help_text=CODE_HELP, error_messages=CODE_ERROR)
     scale = forms.ModelChoiceField(queryset=ProficiencyScale.objects.none(), required=False,
                                    help_text="The proficiency scale of the framework.")
 
@@ -290,10 +318,12 @@ class ImportConfirmForm(PlainFormMixin, forms.Form):
             field.required = True
             field.empty_label = None
         elif preview.matched_scale is not None:
-            field.empty_label = f"The file's scale: the matching scale “{preview.matched_scale.name}”"
+            field.empty_label = f"The file's scale (the matching “{preview.matched_scale.name}”)"
         else:
-            field.empty_label = (f"The file's scale: create “{plan.scale.name}” with its "
-                                 f"{len(plan.scale.level_names)} levels")
+            field.empty_label = f"The file's scale, created with its {len(plan.scale.level_names)} levels"
+
+    def clean_name(self) -> str:
+        return clean_framework_name(self.cleaned_data["name"])
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"]

@@ -152,6 +152,16 @@ def _scale_view(user, scale=None) -> RuleResult:
     return True
 
 
+@rule("scale.delete")
+def _scale_delete(user, scale) -> RuleResult:
+    if not is_managing(user):
+        return managing_only(user)
+    used_by = scale.frameworks.order_by("name").first()
+    if used_by is not None:
+        return Denied(f"{used_by} uses the scale {scale.name}: a scale in use cannot be deleted.")
+    return True
+
+
 @rule("scale.edit")
 def _scale_edit(user, scale) -> RuleResult:
     if not is_managing(user):

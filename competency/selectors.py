@@ -347,6 +347,7 @@ class ImportPreview:
     #: Set when no scale fits: the file's indicators use levels no scale in Proficio has.
     scale_problem: str = ""
     suggested_code: str = ""
+    suggested_name: str = ""
 
     @property
     def new_scale(self):
@@ -408,6 +409,12 @@ def import_preview(pending: FrameworkImport, *, mapping: dict[str, int] | None =
     while code in taken:
         code, number = f"{plan.code[:90]}-{number}", number + 1
     preview.suggested_code = code
+    names = {name.lower() for name in Framework.objects.filter(name__istartswith=plan.name[:180])
+             .values_list("name", flat=True)}
+    name, number = plan.name, 2
+    while name.lower() in names:
+        name, number = f"{plan.name[:180]} ({number})", number + 1
+    preview.suggested_name = name
     return preview
 
 

@@ -167,6 +167,10 @@ def version_publish(*, version: FrameworkVersion, actor, effective_date: date) -
     """Publishes an approved version and retires the one it supersedes."""
     version = _locked(version, actor)
     _require_status(version, VersionStatus.APPROVED, action="published")
+    approved_on = timezone.localdate(version.approved_at)
+    if effective_date < approved_on:
+        raise ValidationError({"effective_date": f"{version} was approved on {approved_on:%-d %b %Y}: it cannot be "
+                                                 "in force before that. Choose that day or a later one."})
     now = timezone.now()
     superseded = list(FrameworkVersion.objects.filter(framework=version.framework, status=VersionStatus.PUBLISHED))
     newer = [previous for previous in superseded if previous.number > version.number]
@@ -511,9 +515,11 @@ def _check_levels(levels: list[LevelInput], proficient_value: int) -> None:
         raise ValidationError({"levels": "A scale needs at least two levels."})
     if any(not name for name in names):
         raise ValidationError({"levels": "Every level needs a name."})
-    repeated = [name for name, count in Counter(name.lower() for name in names).items() if count > 1]
-    if repeated:
-        raise ValidationError({"levels": f"Two levels are called “{repeated[0]}”; each level needs its own name."})
+    seen: dict[str, str] = {}
+    for name in names:
+        if name.lower() in seen:
+            raise ValidationError({"levels": f"Two levels are called “{name}”; each level needs its own name."})
+        seen[name.lower()] = name
     if not 1 <= proficient_value <= len(names):
         raise ValidationError({"proficient_value": f"The proficient level must be one of the scale's levels "
                                                    f"(1 to {len(names)})."})
@@ -570,6 +576,20 @@ def scale_update(*, actor, scale: ProficiencyScale, name: str, description: str,
     scale.full_clean()
     save_unique(scale, "name", "Another scale has this name.")
     return scale
+
+
+@transaction.atomic
+def scale_delete(*, actor, scale: ProficiencyScale) -> None:
+    """Deletes a scale no framework uses (a copy made by mistake, one left by a deleted import)."""
+    scale = ProficiencyScale.objects.select_for_update().get(pk=scale.pk)
+    used_by = scale.frameworks.order_by("name").first()
+    if used_by is not None:
+        raise ValidationError(f"{used_by} uses the scale {scale.name}: a scale in use cannot be deleted.")
+    for level in scale.levels.all():
+        level._history_user = actor
+        level.delete()
+    scale._history_user = actor
+    scale.delete()
 
 
 def scale_copy(*, actor, scale: ProficiencyScale) -> ProficiencyScale:

@@ -40,4 +40,5 @@ urlpatterns = [
     path("scales/<int:pk>/", views.scale_detail, name="scale_detail"),
     path("scales/<int:pk>/edit/", views.scale_edit, name="scale_edit"),
     path("scales/<int:pk>/copy/", views.scale_copy, name="scale_copy"),
+    path("scales/<int:pk>/delete/", views.scale_delete, name="scale_delete"),
 ]

@@ -224,7 +224,7 @@ def version_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     export = formats.EXPORTS.get(fmt)
     if export is None:
         raise Http404("Unknown export format.")
-    body = export.write(version, absolute_url("/"))
+    body = ("\ufeff" if export.for_spreadsheets else "") + export.write(version, absolute_url("/"))
     response = HttpResponse(body, content_type=f"{export.content_type}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{formats.export_filename(version, export.extension)}"'
     return response
@@ -411,7 +411,11 @@ def version_invite(request: HttpRequest, pk: int) -> HttpResponse:
         invited = services.review_invite(version=version, users=form.cleaned_data["users"], actor=request.user)
     except ValidationError as error:
         return refuse(request, error, reverse("competency:version_review", args=[pk]))
-    messages.success(request, f"Invited {len(invited)} stakeholder{'s' if len(invited) != 1 else ''}; each has an email with the link.")
+    if invited:
+        messages.success(request, f"Invited {len(invited)} stakeholder{'s' if len(invited) != 1 else ''}; "
+                                  "each has an email with the link.")
+    else:
+        messages.info(request, "Everyone you named was invited already; nobody new was sent an email.")
     return redirect("competency:version_review", pk=pk)
 
 
@@ -492,7 +496,7 @@ def _preview_context(preview: selectors.ImportPreview, *, confirm_form=None, map
     context["more_nodes"] = max(0, len(plan.nodes) - selectors.PREVIEW_NODES)
     if not preview.scale_problem:
         context["confirm_form"] = confirm_form or ImportConfirmForm(preview=preview, initial={
-            "name": plan.name, "code": preview.suggested_code, "scale": preview.default_scale,
+            "name": preview.suggested_name, "code": preview.suggested_code, "scale": preview.default_scale,
         })
     return context
 
@@ -580,6 +584,7 @@ def scale_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "scale": scale, "levels": scale.levels.order_by("value"), "frozen_by": frozen_by,
         "frameworks": scale.frameworks.order_by("name"),
         "can_edit": frozen_by is None and can(request.user, "scale.edit", scale),
+        "can_delete": can(request.user, "scale.delete", scale),
         "can_copy": can(request.user, "scale.create"),
     })
 
@@ -596,6 +601,21 @@ def scale_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return done(request, f"Scale {form.cleaned_data['name']} saved.", reverse("competency:scale_detail", args=[pk]))
 
     return form_page(request, form, "competency/scale_form.html", {"scale": scale}, save)
+
+
+@require_http_methods(["GET", "POST"])
+def scale_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    scale = get_for_user(request.user, ProficiencyScale.objects.all(), "scale.delete", pk=pk)
+    if request.method == "POST":
+        try:
+            services.scale_delete(actor=request.user, scale=scale)
+        except ValidationError as error:
+            return refuse(request, error, reverse("competency:scale_detail", args=[pk]))
+        return done(request, f"Scale {scale.name} deleted.", reverse("competency:scale_list"))
+    return render(request, "competency/confirm_delete.html", {
+        "object": scale, "kind": "scale", "label": scale.name, "back": reverse("competency:scale_detail", args=[pk]),
+        "consequence": "No framework uses it. The audit history keeps a record of it.",
+    })
 
 
 @require_POST

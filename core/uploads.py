@@ -43,7 +43,9 @@ class ImportIssue:
         if self.column:
             where.append(f"column “{self.column}”")
         prefix = ", ".join(where)
-        return (prefix[:1].upper() + prefix[1:] + ": " if where else "") + self.message
+        if not where:
+            return self.message[:1].upper() + self.message[1:]
+        return prefix[:1].upper() + prefix[1:] + ": " + self.message
 
 
 class ImportFailed(Exception):

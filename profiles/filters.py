@@ -46,7 +46,7 @@ class PersonFilter(StyledFilterSet):
     role_profile = django_filters.ModelChoiceFilter(label="Role", queryset=RoleProfile.objects.order_by("name"),
                                                     empty_label="any role")
     manager = django_filters.CharFilter(label="Reporting to", method="filter_manager",
-                                        widget=forms.TextInput(attrs={"placeholder": "Manager's email or id"}))
+                                        widget=forms.TextInput(attrs={"placeholder": "Name, email or id"}))
     direct = django_filters.BooleanFilter(label="Direct reports only", method="filter_direct",
                                           widget=forms.CheckboxInput)
     active = django_filters.ChoiceFilter(choices=[("yes", "Active"), ("no", "Inactive"), ("all", "Everyone")],
@@ -77,6 +77,15 @@ class PersonFilter(StyledFilterSet):
         """Everyone in the manager's reporting line (directly or not), as HR systems show it."""
         value = value.strip()
         manager = Person.objects.filter(Q(user__email=value.lower()) | Q(employee_id=value)).values_list("pk", flat=True).first()
+        if manager is None:  # a whole name, when it is one person's
+            first, _, last = value.rpartition(" ")
+            named = list(Person.objects.filter(Q(user__first_name__iexact=first, user__last_name__iexact=last)
+                                               | Q(user__last_name__iexact=value)).values_list("pk", flat=True)[:2])
+            manager = named[0] if len(named) == 1 else None
+            if len(named) > 1:
+                self.manager_problem = f"Several people are called {value}: give the manager's email or employee id."
+            elif not named:
+                self.manager_problem = f"Nobody in Proficio is called {value} or has that email or employee id."
         if manager is None:
             return queryset.none()
         if self.form.cleaned_data.get("direct"):
@@ -88,6 +97,8 @@ class PersonFilter(StyledFilterSet):
 
     #: Set by a narrow search: the list holds at most this many people (for core.pagination.deferred_page).
     at_most: int | None = None
+    #: Why the "reporting to" filter found nobody, to say so on the page.
+    manager_problem: str = ""
 
     def __init__(self, data=None, *args, **kwargs):
         # Inactive people leave the list unless asked for.

@@ -222,6 +222,8 @@ class PersonForm(PlainFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.initial["manager"] = _person_label(self.instance.manager)
         self.fields["role_profile"].empty_label = "— no role profile —"
+        self.fields["active"].help_text = ("Switched off, the person keeps their records, leaves lists and cycles, "
+                                           "and their account can no longer sign in.")
 
     def clean_manager(self):
         manager = self.cleaned_data["manager"]

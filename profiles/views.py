@@ -270,12 +270,15 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_for_user(request.user, selectors.person_for_page(pk), "person.edit", pk=pk)
+    was_active = person.active  # before the form writes the posted values onto the person
     form = PersonForm(request.POST or None, instance=person)
 
     def save() -> HttpResponse:
-        services.person_update(person=person, actor=request.user, **{k: form.cleaned_data[k] for k in (
+        saved = services.person_update(person=person, actor=request.user, **{k: form.cleaned_data[k] for k in (
             "org_unit", "role_profile", "manager", "start_date_in_role", "active")})
-        return done(request, f"{person} saved.", reverse("profiles:person_detail", args=[pk]))
+        change = "" if saved.active == was_active else (
+            " They can sign in again." if saved.active else " They are switched off and can no longer sign in.")
+        return done(request, f"{saved} saved.{change}", reverse("profiles:person_detail", args=[pk]))
 
     return form_page(request, form, "profiles/person_form.html", {"person": person}, save)
 

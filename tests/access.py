@@ -149,6 +149,10 @@ MATRIX += [
     Row("competency:scale_edit", kwargs=obj("default_scale"), get=expect(403), post=expect(403),
         label="frozen by a published version"),
     Row("competency:scale_copy", kwargs=obj("default_scale"), post=managers_only(302)),
+    Row("competency:scale_delete", kwargs=obj("unused_scale"), get=managers_only(200), post=managers_only(302),
+        label="used by no framework"),
+    Row("competency:scale_delete", kwargs=obj("default_scale"), get=expect(403), post=expect(403),
+        label="in use"),
 ]
 
 # Accounts: HR only. Anyone's own account is in their audience (403), other people's are not (404).

@@ -42,11 +42,13 @@ def build_framework(version, areas: int = 2, per_area: int = 3, *, indicators: b
 
 
 def publish(version, actor):
+    from django.utils import timezone
+
     from competency import services
 
     services.version_submit_for_review(version=version, actor=actor)
     services.version_approve(version=version, actor=actor, change_note="Approved for use")
-    return services.version_publish(version=version, actor=actor, effective_date=version.created_at.date())
+    return services.version_publish(version=version, actor=actor, effective_date=timezone.localdate())
 
 
 def published_framework(actor, *, code: str = "leadership", areas: int = 2, per_area: int = 3, scale=None):

@@ -25,16 +25,37 @@ class ExportFormat:
     content_type: str
     extension: str
     write: Callable  # (version, base_uri) -> str
+    #: Written with a UTF-8 byte-order mark, so that spreadsheets (Excel on Windows) read accents right.
+    for_spreadsheets: bool = False
 
 
 class NeedsMapping(Exception):
     """A Moodle file whose columns are not where Moodle puts them: the user confirms a mapping first."""
 
 
+def check_format(fmt: str, text: str) -> None:
+    """Refuses, with the format to choose, a file that is plainly in another format than the one chosen."""
+    from core.uploads import fail
+
+    from ..models import ImportFormat
+
+    start = text.lstrip()[:1]
+    if fmt != ImportFormat.CASE_JSON and start in "{[" and start:
+        raise fail("This file is JSON, not CSV: choose “CASE CFPackage JSON” as its format and upload it again.")
+    if fmt == ImportFormat.CASE_JSON and start not in "{[":
+        raise fail("This file is not JSON: for a CSV file, choose Proficio CSV or Moodle CSV as its format.")
+    if fmt == ImportFormat.PROFICIO_CSV:
+        header = text.split("\n", 1)[0].lower()
+        if "idnumber" in header.replace(" ", "") and "isframework" in header.replace(" ", ""):
+            raise fail("This is a Moodle competency framework file: choose “Moodle competency framework CSV” "
+                       "as its format and upload it again.", line=1)
+
+
 def read_plan(fmt: str, text: str, options: dict) -> ImportPlan:
     """The plan of an upload in format `fmt` (an ImportFormat value), or ImportFailed / NeedsMapping."""
     from ..models import ImportFormat
 
+    check_format(fmt, text)
     if fmt == ImportFormat.MOODLE_CSV:
         mapping = options.get("mapping")
         if mapping is None and not moodle_csv.layout_is_standard(moodle_csv.header(text, options["delimiter"])):
@@ -49,10 +70,11 @@ EXPORTS: dict[str, ExportFormat] = {
     export.slug: export
     for export in [
         ExportFormat("proficio-csv", "Proficio CSV", "everything, safe to open in a spreadsheet", "text/csv", "csv",
-                     lambda version, base_uri: proficio_csv.write(version)),
+                     lambda version, base_uri: proficio_csv.write(version), for_spreadsheets=True),
         ExportFormat("moodle-csv", "Moodle competency framework CSV",
                      "the tree only (Moodle has no indicators or ISO clauses); safe to open in a spreadsheet",
-                     "text/csv", "moodle.csv", lambda version, base_uri: moodle_csv.write(version)),
+                     "text/csv", "moodle.csv", lambda version, base_uri: moodle_csv.write(version),
+                     for_spreadsheets=True),
         ExportFormat("moodle-csv-exact", "Moodle CSV, exact values for Moodle's importer",
                      "values exactly as they are: import into Moodle, do not open in a spreadsheet",
                      "text/csv", "moodle-exact.csv", lambda version, base_uri: moodle_csv.write(version, exact=True)),

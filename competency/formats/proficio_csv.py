@@ -15,13 +15,13 @@ from core.uploads import ImportFailed, ImportIssue, csv_rows, fail, separator_hi
 
 from ..models import FrameworkVersion, IsoClause
 from ..selectors import version_tree
-from .plan import FRAMEWORK_LIMITS, ImportPlan, NodeSpec, ScaleSpec, check_tree, split_indicators
+from .plan import FRAMEWORK_LIMITS, ImportPlan, NodeSpec, ScaleSpec, check_tree, framework_code, split_indicators
 from .writing import csv_text
 
 REQUIRED = ["area_code", "area_name", "code", "name"]
 OPTIONAL = ["area_description", "parent_code", "description", "iso_clauses", "related_codes"]
 #: Columns about the framework as a whole, read from the first row that fills any of them.
-FRAMEWORK_WIDE = ["framework_name", "framework_description", "scale_name", "scale_description",
+FRAMEWORK_WIDE = ["framework_name", "framework_code", "framework_description", "scale_name", "scale_description",
                   "scale_proficient_level"]
 INDICATOR_COLUMN = re.compile(r"^level_(\d+)$")
 LEVEL_NAME_COLUMN = re.compile(r"^level_(\d+)_name$")
@@ -134,10 +134,11 @@ def read(text: str, *, delimiter: str = ",", valid_clauses: set[str] | None = No
         raise ImportFailed(issues)
     if not any(node.parent_code for node in nodes):
         warnings.append("The file has no competencies: the framework is created with its areas only.")
+    name = about.get("framework_name") or "Imported framework"
     return ImportPlan(
         source="proficio",
-        name=about.get("framework_name") or "Imported framework",
-        code="imported-framework",
+        name=name,
+        code=framework_code(about.get("framework_code", ""), name),
         description=about.get("framework_description", ""),
         nodes=nodes, scale=scale, warnings=warnings,
     )
@@ -194,7 +195,8 @@ def write(version: FrameworkVersion) -> str:
     levels = [f"level_{level.value}" for level in tree.levels]
     about_columns = FRAMEWORK_WIDE + [f"level_{level.value}_{part}" for level in tree.levels
                                       for part in ("name", "description")]
-    about = [framework.name, framework.description, scale.name, scale.description, str(scale.proficient_value)]
+    about = [framework.name, framework.code, framework.description, scale.name, scale.description,
+             str(scale.proficient_value)]
     about += [text for level in tree.levels for text in (level.name, level.description)]
     header = REQUIRED[:2] + ["area_description"] + REQUIRED[2:] + OPTIONAL[1:] + levels + about_columns
     blank_about = [""] * len(about_columns)

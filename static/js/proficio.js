@@ -30,14 +30,19 @@ document.addEventListener("change", (event) => {
     let shown = 0;
     areas.forEach((area) => {
       let inArea = 0;
+      // A word that names the area finds every competency in it ("risk" finds all of Risk Management).
+      const areaText = area.querySelector("summary").textContent.toLowerCase();
       area.querySelectorAll("tr[data-search]").forEach((row) => {
-        const match = words.every((word) => row.dataset.search.includes(word));
+        const text = `${areaText} ${row.dataset.search}`;
+        const match = words.every((word) => text.includes(word));
         row.hidden = !match;
         inArea += match ? 1 : 0;
       });
-      const areaText = area.querySelector("summary").textContent.toLowerCase();
-      const areaMatches = words.length > 0 && words.every((word) => areaText.includes(word));
-      area.hidden = words.length > 0 && inArea === 0 && !areaMatches;
+      area.hidden = words.length > 0 && inArea === 0;
+      const badge = area.querySelector("[data-area-count]");
+      if (badge) {
+        badge.textContent = words.length ? `${inArea} of ${badge.dataset.areaCount}` : badge.dataset.areaCount;
+      }
       if (words.length > 0 && !area.hidden) {
         area.open = true;
       }

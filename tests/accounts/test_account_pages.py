@@ -80,6 +80,22 @@ def test_hr_cannot_take_away_their_own_role_or_access(client, hr):
     assert "You cannot take away your own HR role" in text(response)
     hr.refresh_from_db()
     assert hr.role == Role.HR
+    hr.is_staff = hr.is_superuser = True
+    hr.save()
+    with_admin = client.post(f"/accounts/users/{hr.pk}/", account_form(
+        email=hr.email, first_name=hr.first_name, last_name=hr.last_name, role=Role.QUALITY, admin="on"))
+    assert "You cannot take away your own HR role" in text(with_admin)  # the reason, not a side effect
+
+
+def test_access_windows_belong_to_auditors_and_end_in_the_future(client, hr):
+    client.force_login(hr)
+    past = client.post("/accounts/users/new/", account_form(email="a@example.com", role=Role.AUDITOR,
+                                                            access_valid_until="2020-01-01T00:00"))
+    assert past.status_code == 400 and "This moment has passed" in text(past)
+    leader = client.post("/accounts/users/new/", account_form(email="l@example.com", role=Role.LEADER,
+                                                              access_valid_until="2030-01-01T00:00"))
+    assert leader.status_code == 400 and "Only auditor accounts have an access window" in text(leader)
+    assert not User.objects.filter(email__in=["a@example.com", "l@example.com"]).exists()
 
 
 def test_switching_an_account_off_takes_its_person_out_of_lists_and_stops_sign_in(client, hr):

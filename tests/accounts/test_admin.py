@@ -38,11 +38,25 @@ def test_signed_in_people_without_admin_rights_are_refused_not_asked_to_sign_in_
 def test_an_administrator_who_opens_the_admin_sign_in_page_is_sent_on_to_the_admin(admin_client):
     response = admin_client.get("/admin/login/")
     assert response.status_code == 302 and response.url == "/admin/"
+    assert admin_client.get("/admin/login/?next=/admin/profiles/person/").url == "/admin/profiles/person/"
+
+
+def test_sign_in_records_cannot_be_deleted_in_the_admin(admin_client, client):
+    from axes.models import AccessLog
+
+    client.post("/accounts/login/", {"username": "nobody@example.com", "password": "x"})
+    UserFactory(email="ada@example.com")
+    client.post("/accounts/login/", {"username": "ada@example.com", "password": "correct horse battery staple"})
+    log = AccessLog.objects.get()
+    assert admin_client.post(f"/admin/axes/accesslog/{log.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert AccessLog.objects.filter(pk=log.pk).exists()
 
 
 def test_a_visitor_is_sent_to_the_one_sign_in_page(client):
     response = client.get("/admin/login/")
-    assert response.status_code == 302 and response.url == "/accounts/login/?next=/admin/"
+    assert response.status_code == 302 and response.url == "/accounts/login/?next=%2Fadmin%2F"
+    elsewhere = client.get("/admin/login/?next=https://evil.example/")
+    assert elsewhere.url == "/accounts/login/?next=%2Fadmin%2F"  # only admin pages are followed
 
 
 def test_an_auditor_cannot_be_made_a_superuser():

@@ -52,7 +52,7 @@ BAD_FILES = [
                  "Line 5, column “ID number”: the code A-1 is used twice (first on line 4).", id="duplicate code"),
     pytest.param(moodle(",A,Area,,1,,,,,,,,,\n", "X-2,X-1,One,,1,,,,,,,,,\n", "X-1,X-2,Two,,1,,,,,,,,,\n"), "moodle_csv",
                  "these competencies are each other's parents, a cycle: X-1 → X-2 → X-1.", id="cycle"),
-    pytest.param(MOODLE_HEADER.encode() + b",A,Area,,1,,,,,,,,,\n", "moodle_csv", "no row is marked as the framework",
+    pytest.param(MOODLE_HEADER.encode() + b",A,Area,,1,,,,,,,,,\n", "moodle_csv", "No row is marked as the framework",
                  id="no framework row"),
     pytest.param(moodle(",A,Area,,1\n"), "moodle_csv", "Line 3: the row has 5 cells but the header has 14.", id="short row"),
     pytest.param(b'{"CFDocument": {"title": "x",}', "case_json", "Line 1: the file is not valid JSON", id="broken JSON"),
@@ -194,7 +194,7 @@ def test_a_case_file_nested_10000_deep_gets_a_message_not_a_server_error(signed_
     deep = ('{"CFDocument": ' + "[" * 10_000 + "]" * 10_000 + "}").encode()
     response = upload(signed_in, deep, "case_json", "deep.json")
     assert response.status_code == 400
-    assert "the file nests 10,001 levels deep" in text(response)
+    assert "The file nests 10,001 levels deep" in text(response)
     assert_nothing_written()
 
 
@@ -223,3 +223,16 @@ def test_the_preview_of_a_proficio_export_shows_its_own_scale_and_its_levels(sig
     preview = text(signed_in.get(response.url))
     assert "The file's scale is Proficio's scale" in preview and "“Proficio 1-5”" in preview
     assert "<li>Awareness</li>" in preview and "<li>Proficient <span" in preview
+
+
+@pytest.mark.parametrize("content, fmt, message", [
+    pytest.param(b'{"CFDocument": {}}', "moodle_csv", "This file is JSON, not CSV", id="JSON as Moodle CSV"),
+    pytest.param(b"area_code,area_name,code,name\nA,B,C,D\n", "case_json", "This file is not JSON",
+                 id="CSV as CASE JSON"),
+    pytest.param(MOODLE_HEADER.encode() + b",FW,F,,1,,,,,,,,1,\n", "proficio_csv",
+                 "This is a Moodle competency framework file", id="Moodle as Proficio CSV"),
+])
+def test_a_file_in_another_format_than_chosen_says_which_to_choose(signed_in, content, fmt, message):
+    response = upload(signed_in, content, fmt)
+    assert response.status_code == 400 and message in text(response)
+    assert_nothing_written()

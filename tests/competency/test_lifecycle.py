@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from competency import services
 from competency.models import Competency, FrameworkVersion, IsoClause, VersionStatus
-from tests.helpers import build_framework, publish
+from tests.helpers import build_framework, publish, text
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -160,3 +160,19 @@ def test_every_change_to_a_competency_is_in_the_audit_history(draft):
 
 
 # --- stakeholder review
+
+
+def test_a_version_cannot_be_in_force_before_it_was_approved(client, draft, hr):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    build_framework(draft, areas=1, per_area=1)
+    services.version_submit_for_review(version=draft, actor=hr)
+    services.version_approve(version=draft, actor=hr, change_note="Ready")
+    client.force_login(hr)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    response = client.post(f"/frameworks/versions/{draft.pk}/publish/", {"effective_date": yesterday.isoformat()})
+    assert response.status_code == 400 and "it cannot be in force before that" in text(response)
+    draft.refresh_from_db()
+    assert draft.status == VersionStatus.APPROVED

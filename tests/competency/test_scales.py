@@ -142,3 +142,13 @@ def test_the_scale_list_costs_the_same_for_few_or_many_scales(client, hr, django
     # session, user, scales with their framework counts, their levels
     with django_assert_num_queries(4):
         assert client.get("/frameworks/scales/").status_code == 200
+
+
+def test_a_scale_no_framework_uses_can_be_deleted_and_one_in_use_cannot(client, hr, draft, scale):
+    unused = services.scale_create(actor=hr, name="Leftover", description="", proficient_value=1,
+                                   levels=[services.LevelInput("a"), services.LevelInput("b")])
+    client.force_login(hr)
+    assert client.post(f"/frameworks/scales/{scale.pk}/delete/").status_code == 403  # the draft uses it
+    assert client.post(f"/frameworks/scales/{unused.pk}/delete/").status_code == 302
+    assert not ProficiencyScale.objects.filter(name="Leftover").exists()
+    assert history_mismatches([ProficiencyScale, ProficiencyLevel]) == []

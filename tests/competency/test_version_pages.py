@@ -258,7 +258,7 @@ def test_a_competency_page_shows_every_level_and_marks_the_one_asked_for(client,
     client.force_login(UserFactory())
     page = text(client.get(f"/frameworks/competencies/{competency.pk}/?level=4"))
     assert page.count('data-level="') == 5
-    assert 'id="level-4" data-level="4"' in page and "the level your role requires" in page
+    assert 'id="level-4" data-level="4"' in page and "the required level" in page
     assert "Shows 0.0 at level 4" in page
     assert client.get(f"/frameworks/competencies/{competency.pk}/?level=x").status_code == 200
 
