@@ -378,9 +378,23 @@ class BehaviouralIndicator(VersionContent):
 
 @receiver(m2m_changed, sender=Competency.clauses.through)
 @receiver(m2m_changed, sender=Competency.related.through)
-def _refuse_link_changes_in_frozen_versions(sender, instance, action, **kwargs) -> None:
-    if action in {"pre_add", "pre_remove", "pre_clear"} and isinstance(instance, Competency):
+def _refuse_link_changes_in_frozen_versions(sender, instance, action, model=None, pk_set=None, **kwargs) -> None:
+    """Links of a frozen competency never change, from either end (clause.competencies.add() or a
+    related link added from a draft's competency to a published one)."""
+    if action not in {"pre_add", "pre_remove", "pre_clear"}:
+        return
+    if isinstance(instance, Competency):
         instance.check_editable()
+    if model is Competency and pk_set:
+        frozen = (Competency.objects.filter(pk__in=pk_set).exclude(version__status__in=EDITABLE_STATUSES)
+                  .select_related("version__framework").first())
+        if frozen is not None:
+            raise FrozenVersionError(frozen.version.frozen_message())
+    elif action == "pre_clear" and isinstance(instance, IsoClause):
+        frozen = instance.competencies.exclude(version__status__in=EDITABLE_STATUSES).select_related(
+            "version__framework").first()
+        if frozen is not None:
+            raise FrozenVersionError(frozen.version.frozen_message())
 
 
 class ReviewInvitation(models.Model):

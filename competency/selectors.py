@@ -394,6 +394,11 @@ def import_preview(pending: FrameworkImport, *, mapping: dict[str, int] | None =
         count = len(plan.scale.level_names)
         preview.scale_choices = [scale for scale in fitting if len(levels[scale.pk]) == count
                                  and scale != preview.matched_scale]
+        beyond = sorted(level for level in used if level > count)
+        problems = plan.scale.problems() + ([f"The file has behavioural indicators for level {beyond[-1]}, but its "
+                                             f"own scale has {count} levels."] if beyond else [])
+        if problems and preview.matched_scale is None:
+            preview.scale_problem = " ".join(problems) + " Correct the file's scale and upload it again."
     else:
         preview.scale_choices = fitting
         preview.default_scale = next((scale for scale in fitting if scale.name == DEFAULT_SCALE_NAME), None) \

@@ -510,19 +510,10 @@ class LevelInput:
 
 
 def _check_levels(levels: list[LevelInput], proficient_value: int) -> None:
-    names = [level.name.strip() for level in levels]
-    if len(names) < 2:
-        raise ValidationError({"levels": "A scale needs at least two levels."})
-    if any(not name for name in names):
-        raise ValidationError({"levels": "Every level needs a name."})
-    seen: dict[str, str] = {}
-    for name in names:
-        if name.lower() in seen:
-            raise ValidationError({"levels": f"Two levels are called “{name}”; each level needs its own name."})
-        seen[name.lower()] = name
-    if not 1 <= proficient_value <= len(names):
-        raise ValidationError({"proficient_value": f"The proficient level must be one of the scale's levels "
-                                                   f"(1 to {len(names)})."})
+    problems = formats.plan.level_problems([level.name for level in levels], proficient_value)
+    for problem in problems:
+        field = "proficient_value" if problem.startswith("The proficient level") else "levels"
+        raise ValidationError({field: problem})
 
 
 @transaction.atomic

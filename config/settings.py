@@ -245,6 +245,9 @@ def _next_redis_database(url: str) -> str:
     number = parts.path.strip("/") or "0"
     if not number.isdigit():
         raise ImproperlyConfigured("REDIS_URL must end with a database number, e.g. redis://127.0.0.1:6379/0.")
+    if int(number) >= 15:  # Redis has databases 0 to 15 unless configured otherwise
+        raise ImproperlyConfigured(f"REDIS_URL uses database {number}: set REDIS_CACHE_URL to another database "
+                                   "for the cache (the cache never shares the queues' database).")
     return urlunsplit(parts._replace(path=f"/{int(number) + 1}"))
 
 

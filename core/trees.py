@@ -98,7 +98,9 @@ _DIGITS = re.compile(r"(\d+)")
 
 def natural_key(text: str) -> tuple:
     """Sorts codes as people read them: L1.2 before L1.10, SV-9 before SV-10."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.lower())
+    # Only decimal digits, and not too many of them, are read as a number (int() refuses "²", and a
+    # run of thousands of digits); anything else sorts as text.
+    return tuple((0, int(part), "") if part.isdecimal() and len(part) <= 18 else (1, 0, part.lower())
                  for part in _DIGITS.split(text or "") if part)
 
 

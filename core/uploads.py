@@ -161,7 +161,9 @@ def csv_rows(text: str, delimiter: str, limits: Limits) -> list[tuple[int, list[
 
 # --- JSON ------------------------------------------------------------------------------------------
 
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# A string runs to its closing quote, or to the end of the text when it has none: either way the scan
+# goes on after it, so the whole text is read once (a string that never closes cannot make it quadratic).
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.?)*(?:"|\Z)', re.DOTALL)
 _JSON_BRACKET = re.compile(r"[\[\]{}]")
 
 
@@ -208,9 +210,14 @@ def xlsx_rows(raw: bytes, limits: Limits) -> list[tuple[int, list[str]]]:
     if len(entries) > 1000 or unpacked > limits.uncompressed_bytes:
         raise fail(f"The workbook unpacks to {unpacked / 1024 / 1024:,.0f} MB; Proficio reads workbooks of up to "
                    f"{limits.uncompressed_bytes // 1024 // 1024} MB unpacked. Save the sheet as CSV, or split it.")
-    rows = _count_sheet_rows(raw)
-    if rows is not None and rows > limits.rows + 1:  # the header and `rows` records
-        raise limits.too_many_rows()
+    counted = _count_sheet_rows(raw)
+    if counted is not None:
+        rows, cells = counted
+        if rows > limits.rows + 1:  # the header and `rows` records
+            raise limits.too_many_rows()
+        if cells > max(rows, 1) * limits.columns:
+            raise fail(f"The sheet holds {cells:,} cells in {rows:,} rows: a row has more than {limits.columns} "
+                       f"columns, and Proficio reads sheets of up to {limits.columns} columns.")
 
     from openpyxl import load_workbook
 
@@ -229,6 +236,7 @@ def xlsx_rows(raw: bytes, limits: Limits) -> list[tuple[int, list[str]]]:
 
 
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _FIRST_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\b(?:\w+:)?id=\"([^\"]+)\"")
 
 
@@ -250,21 +258,22 @@ def _first_sheet_path(archive: zipfile.ZipFile) -> str | None:
     return path.lstrip("/") if path.startswith("/") else f"xl/{path}"
 
 
-def _count_sheet_rows(raw: bytes) -> int | None:
-    """How many rows the first sheet holds, counted in its XML as it unpacks (no parsing), so that a
-    sheet of a million rows is refused before openpyxl reads one of them."""
+def _count_sheet_rows(raw: bytes) -> tuple[int, int] | None:
+    """How many rows and cells the first sheet holds, counted in its XML as it unpacks (no parsing),
+    so that a sheet of a million rows, or one row of a million cells, is refused before openpyxl reads it."""
     with zipfile.ZipFile(io.BytesIO(raw)) as archive:
         path = _first_sheet_path(archive)
         if path is None or path not in archive.namelist():
             return None
-        count, tail = 0, b""
+        counts, tail = [0, 0], b""
         with archive.open(path) as sheet:
             while chunk := sheet.read(1024 * 1024):
                 data = tail + chunk
-                count += len(_ROW_TAG.findall(data))
                 tail = data[-8:]
-                count -= len(_ROW_TAG.findall(tail))  # a tag across two chunks is counted with the next one
-        return count + len(_ROW_TAG.findall(tail))
+                for index, tag in enumerate((_ROW_TAG, _CELL_TAG)):
+                    # a tag across two chunks is counted with the next one, which starts with this tail
+                    counts[index] += len(tag.findall(data)) - len(tag.findall(tail))
+        return counts[0] + len(_ROW_TAG.findall(tail)), counts[1] + len(_CELL_TAG.findall(tail))
 
 
 def _sheet_rows(sheet, limits: Limits) -> list[tuple[int, list[str]]]:

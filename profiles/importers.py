@@ -446,13 +446,15 @@ def apply_people_plan(plan: PeoplePlan, *, actor) -> ImportResult:
             values["is_active"] = change.row.active
         account_changes[current["user_id"]] = values
     accounts = _load(User, list(account_changes))
-    changed_accounts = []
-    for pk, values in account_changes.items():
-        account = accounts[pk]
-        if any(getattr(account, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(account, name, value)
-            changed_accounts.append(account)
+    changed_accounts = [accounts[pk] for pk, values in account_changes.items()
+                        if any(getattr(accounts[pk], name) != value for name, value in values.items())]
+    changed_role = [account.email for account in changed_accounts if not account.is_plain_leader]
+    if changed_role:  # its role changed since the plan was made: the file no longer fits
+        raise ImportFailed([ImportIssue(f"the account {email} is no longer a leader account; an import changes leader accounts "
+                                        "only. Upload the file again.") for email in changed_role])
+    for account in changed_accounts:
+        for name, value in account_changes[account.pk].items():
+            setattr(account, name, value)
     if changed_accounts:
         bulk_update_with_history(changed_accounts, User, ["email", "first_name", "last_name", "is_active"],
                                  batch_size=BATCH_SIZE, default_user=actor)

@@ -100,6 +100,8 @@ class ProfileSheet:
     kpis: list
     people_count: int
     approved: bool = False  # the requirements are those of the latest approved revision
+    #: Asked for what is approved of a profile never approved yet: nothing applies to anyone.
+    pending: bool = False
 
     @property
     def requirement_count(self) -> int:
@@ -138,8 +140,11 @@ def profile_sheet(profile: RoleProfile, *, with_extras: bool = True, approved_on
     top = max((level.value for level in levels), default=1)
     level_names = {level.value: level.name for level in levels}
     areas: dict[int, AreaRequirements] = {}
-    use_snapshot = approved_only and bool(profile.approved_requirements)
-    if use_snapshot:
+    use_snapshot = approved_only and profile.revision > 0
+    pending = approved_only and not use_snapshot
+    if pending:
+        pass  # a draft's requirements apply to nobody until it is approved
+    elif use_snapshot:
         rows = sorted(profile.approved_requirements,
                       key=lambda r: (r["area_position"], r["area_id"], r["position"], r["competency_id"]))
         for row in rows:
@@ -162,7 +167,7 @@ def profile_sheet(profile: RoleProfile, *, with_extras: bool = True, approved_on
                 bar_percent=round(100 * requirement.required_level / top, 1), competency_id=competency.pk,
                 level_name=level_names.get(requirement.required_level, ""),
             ))
-    if not with_extras:
+    if not with_extras or pending:
         behaviours, kpis = [], []
     elif use_snapshot:
         approved = profile.approved_expectations or {}
@@ -174,7 +179,8 @@ def profile_sheet(profile: RoleProfile, *, with_extras: bool = True, approved_on
         kpis = list(profile.kpis.all())
     people = profile.people.filter(active=True).count() if with_extras else 0
     return ProfileSheet(profile=profile, levels=levels, areas=list(areas.values()), behaviours=behaviours, kpis=kpis,
-                        people_count=people, approved=use_snapshot or profile.status == ProfileStatus.APPROVED)
+                        people_count=people, approved=use_snapshot or profile.status == ProfileStatus.APPROVED,
+                        pending=pending)
 
 
 def people_for_list(user) -> QuerySet[Person]:

@@ -35,12 +35,17 @@ ADOPTION = {
 }
 
 
+_UNWRITABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def _has_nul(value) -> bool:
+    """Whether any text holds a NUL or half of a surrogate pair (JSON escapes can write both; no text
+    column can store them)."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item:
+            if _UNWRITABLE.search(item):
                 return True
         elif isinstance(item, dict):
             stack.extend(item.keys())
@@ -71,7 +76,8 @@ def _ours(obj) -> dict:
 def read(text: str) -> ImportPlan:
     package = load_json(text, FRAMEWORK_LIMITS)
     if _has_nul(package):
-        raise fail("The file contains a NUL character (\\u0000), which no text may hold.")
+        raise fail("The file contains a NUL character (\\u0000) or half of a surrogate pair (such as \\ud800), "
+                   "which no text may hold.")
     if not isinstance(package, dict) or not isinstance(package.get("CFDocument"), dict):
         raise fail("This is not a CASE CFPackage: it has no CFDocument object.")
     document = package["CFDocument"]
@@ -254,17 +260,29 @@ def _indicators_from_rubrics(rubrics, nodes_by_id: dict[str, NodeSpec]) -> None:
     if not isinstance(rubrics, list):
         return
     for rubric in rubrics:
-        for criterion in (rubric.get("CFRubricCriteria") or []) if isinstance(rubric, dict) else []:
+        criteria = rubric.get("CFRubricCriteria") if isinstance(rubric, dict) else None
+        for criterion in criteria if isinstance(criteria, list) else []:
             if not isinstance(criterion, dict):
                 continue
             node = nodes_by_id.get(_link_identifier(criterion.get("CFItemURI")) or "")
-            if node is None:
+            levels = criterion.get("CFRubricCriterionLevels")
+            if node is None or not isinstance(levels, list):
                 continue
-            for level in criterion.get("CFRubricCriterionLevels") or []:
+            for level in levels:
                 score = level.get("score") if isinstance(level, dict) else None
-                if isinstance(score, int | float) and score == score and float(score).is_integer() and 1 <= score <= 100 \
-                        and isinstance(level.get("description"), str):
-                    node.indicators[int(score)] = split_indicators(level["description"])
+                if _level_value(score) is not None and isinstance(level.get("description"), str):
+                    node.indicators[_level_value(score)] = split_indicators(level["description"])
+
+
+def _level_value(score) -> int | None:
+    """A rubric score that names a level, 1 to 100 (compared before any conversion: 10**400 is a number)."""
+    if isinstance(score, bool):
+        return None
+    if isinstance(score, int):
+        return score if 1 <= score <= 100 else None
+    if isinstance(score, float) and score == score and 1 <= score <= 100 and score.is_integer():
+        return int(score)
+    return None
 
 
 # --- writing --------------------------------------------------------------------------------------

@@ -95,7 +95,7 @@ def _taxonomy(raw: str) -> list[str]:
         try:
             terms = json.loads(raw)
             return [str(terms[key]) for key in sorted(terms, key=lambda k: int(k))]
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return []
     return [term.strip() for term in raw.split(",") if term.strip()]
 

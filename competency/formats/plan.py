@@ -49,6 +49,9 @@ class ScaleSpec:
     description: str = ""
     level_descriptions: list[str] = field(default_factory=list)
 
+    def problems(self) -> list[str]:
+        return level_problems(self.level_names, self.proficient_value)
+
     def levels(self) -> list[tuple[int, str, str]]:
         descriptions = self.level_descriptions + [""] * (len(self.level_names) - len(self.level_descriptions))
         return [(value, name, descriptions[value - 1]) for value, name in enumerate(self.level_names, start=1)]
@@ -90,6 +93,25 @@ class ImportPlan:
     @property
     def indicator_levels(self) -> set[int]:
         return {level for node in self.nodes for level, texts in node.indicators.items() if texts}
+
+
+def level_problems(names: list[str], proficient_value: int) -> list[str]:
+    """What makes a list of level names not a scale: the rules of scales made on the pages and from files alike."""
+    names = [name.strip() for name in names]
+    problems = []
+    if len(names) < 2:
+        problems.append("A scale needs at least two levels.")
+    if any(not name for name in names):
+        problems.append("Every level needs a name.")
+    seen: set[str] = set()
+    for name in names:
+        if name and name.lower() in seen:
+            problems.append(f"Two levels are called “{name}”; each level needs its own name.")
+            break
+        seen.add(name.lower())
+    if not 1 <= proficient_value <= max(len(names), 1):
+        problems.append(f"The proficient level must be one of the scale's levels (1 to {len(names)}).")
+    return problems
 
 
 def split_indicators(cell: str) -> list[str]:

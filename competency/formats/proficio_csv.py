@@ -23,9 +23,10 @@ OPTIONAL = ["area_description", "parent_code", "description", "iso_clauses", "re
 #: Columns about the framework as a whole, read from the first row that fills any of them.
 FRAMEWORK_WIDE = ["framework_name", "framework_code", "framework_description", "scale_name", "scale_description",
                   "scale_proficient_level"]
-INDICATOR_COLUMN = re.compile(r"^level_(\d+)$")
-LEVEL_NAME_COLUMN = re.compile(r"^level_(\d+)_name$")
-LEVEL_DESCRIPTION_COLUMN = re.compile(r"^level_(\d+)_description$")
+# Levels are numbered 1 to 100 at most (a scale has up to ten); ASCII digits only.
+INDICATOR_COLUMN = re.compile(r"^level_([0-9]{1,3})$")
+LEVEL_NAME_COLUMN = re.compile(r"^level_([0-9]{1,3})_name$")
+LEVEL_DESCRIPTION_COLUMN = re.compile(r"^level_([0-9]{1,3})_description$")
 SEPARATORS = re.compile(r"[;,\s]+")
 
 
@@ -115,12 +116,18 @@ def read(text: str, *, delimiter: str = ",", valid_clauses: set[str] | None = No
         nodes.append(NodeSpec(
             code=code, name=cell(cells, "name"), parent_code=cell(cells, "parent_code") or area_code, line=line,
             description=cell(cells, "description"), clauses=clauses,
-            related=[c for c in SEPARATORS.split(cell(cells, "related_codes")) if c],
+            related=[code.strip() for code in cell(cells, "related_codes").split(";") if code.strip()],
             indicators={value: texts for value, texts in indicators.items() if texts}, order=order, area=area_code,
         ))
     check_tree(nodes, issues, "code", "parent_code")
     if not issues:
         _check_parents_stay_in_their_area(nodes, issues)
+        codes = {node.code for node in nodes}
+        for node in nodes:
+            for code in node.related:
+                if code not in codes:
+                    issues.append(ImportIssue(f"the related code {code} is not in the file (codes are separated "
+                                              "by semicolons).", node.line, "related_codes"))
     scale = _scale(about, about_line, level_columns, issues) if about_line is not None else None
     if scale is not None and not issues:
         used = {level for node in nodes for level in node.indicators}
@@ -173,7 +180,7 @@ def _scale(about: dict[str, str], line: int, level_columns: dict[int, dict[str, 
     if not about.get("scale_name"):
         issues.append(ImportIssue("the scale has levels but no name.", line, "scale_name"))
     raw = about.get("scale_proficient_level", "")
-    if not raw.isdigit() or not 1 <= int(raw) <= len(names):
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3) or not 1 <= int(raw) <= len(names):
         issues.append(ImportIssue(
             f"“{raw}” is not one of the scale's levels (1 to {len(names)}): say which level counts as proficient.",
             line, "scale_proficient_level",

@@ -115,3 +115,34 @@ def test_the_scale_travels_with_its_descriptions(draft, hr):
     plan = case_json.read(case_json.write(draft, base_uri="https://proficio.example"))
     assert plan.scale.name == "Proficio 1-5" and plan.scale.proficient_value == 3
     assert plan.scale.level_descriptions[2].startswith("Applies it independently")
+
+
+@pytest.mark.parametrize("rubrics", [
+    pytest.param([{"CFRubricCriteria": 5}], id="criteria not a list"),
+    pytest.param([{"CFRubricCriteria": [{"CFItemURI": {"identifier": "00000000-0000-0000-0000-000000000001"},
+                                         "CFRubricCriterionLevels": 7}]}], id="levels not a list"),
+    pytest.param([{"CFRubricCriteria": [{"CFItemURI": {"identifier": "00000000-0000-0000-0000-000000000001"},
+                                         "CFRubricCriterionLevels": [{"score": 10**400, "description": "x"}]}]}],
+                 id="a score of 400 digits"),
+])
+def test_odd_rubrics_are_ignored_not_a_crash(rubrics):
+    package = json.loads(case_package())
+    package["CFRubrics"] = rubrics
+    assert case_json.read(json.dumps(package)).nodes[0].indicators == {}
+
+
+def test_half_of_a_surrogate_pair_is_refused_like_a_nul():
+    with pytest.raises(ImportFailed, match="half of a surrogate pair"):
+        case_json.read(case_package(item_extra={"fullStatement": "Item \\ud800"}).replace("\\\\ud800", "\\ud800"))
+
+
+def test_codes_with_digits_other_than_0_to_9_sort_without_a_crash(hr, scale):
+    package = json.loads(case_package(item_extra={"humanCodingScheme": "1²"}))
+    package["CFItems"].append({**package["CFItems"][0], "identifier": "00000000-0000-0000-0000-000000000002",
+                               "humanCodingScheme": "1" + "9" * 90})
+    package["CFAssociations"].append({**package["CFAssociations"][0], "identifier": "b",
+                                      "originNodeURI": {"identifier": "00000000-0000-0000-0000-000000000002"}})
+    del package["CFAssociations"][0]["sequenceNumber"], package["CFAssociations"][1]["sequenceNumber"]
+    plan = case_json.read(json.dumps(package))
+    # "1²" starts with the number 1; a run of 91 digits is too long to be a number and sorts as text.
+    assert [node.code for node, _depth in plan.ordered()] == ["1²", "1" + "9" * 90]

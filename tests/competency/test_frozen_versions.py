@@ -123,3 +123,13 @@ def test_a_draft_can_be_edited_and_denied_to_people_without_the_role(draft, clie
         from accounts.permissions import require
 
         require(leader, "version.edit", draft)
+
+
+def test_links_of_a_frozen_competency_do_not_change_from_the_other_end(published, draft_of_it):
+    frozen = published.competencies.first()
+    clause = IsoClause.objects.get(number="9.2")
+    with pytest.raises(FrozenVersionError), transaction.atomic():
+        clause.competencies.add(frozen)
+    with pytest.raises(FrozenVersionError), transaction.atomic():
+        draft_of_it.competencies.first().related.add(frozen)
+    assert not frozen.clauses.filter(number="9.2").exists() and not frozen.related.exists()

@@ -236,3 +236,17 @@ def test_a_file_in_another_format_than_chosen_says_which_to_choose(signed_in, co
     response = upload(signed_in, content, fmt)
     assert response.status_code == 400 and message in text(response)
     assert_nothing_written()
+
+
+@pytest.mark.parametrize("scale_values, message", [
+    pytest.param("Only", "A scale needs at least two levels.", id="one level"),
+    pytest.param('"Good,good"', "Two levels are called “good”", id="names differing in case"),
+])
+def test_a_file_whose_scale_is_not_a_scale_says_so_in_the_preview(signed_in, scale_values, message):
+    content = (MOODLE_HEADER + f',FW,Framework,,1,{scale_values},"[]",,,,,,1,\n,A,Area,,1,,,,,,,,,\n').encode()
+    response = upload(signed_in, content)
+    preview = text(signed_in.get(response.url))
+    assert message in preview and "Import</button>" not in preview
+    pending = FrameworkImport.objects.get()
+    assert signed_in.post(f"/frameworks/imports/{pending.pk}/confirm/", {"name": "F", "code": "f"}).status_code == 400
+    assert not Framework.objects.exists()

@@ -99,3 +99,29 @@ def test_a_scale_whose_proficient_level_is_off_the_scale_is_refused():
                "A,Area,A-1,One,Two steps,7,Low,High\n")
     with pytest.raises(ImportFailed, match="“7” is not one of the scale's levels"):
         proficio_csv.read(content)
+
+
+@pytest.mark.parametrize("content, message", [
+    pytest.param("area_code,area_name,code,name,level_" + "9" * 5000 + "\nA,Area,A-1,One,x\n", "is not part of Proficio CSV",
+                 id="a level column of 5000 digits"),
+    pytest.param("area_code,area_name,code,name,scale_name,scale_proficient_level,level_1_name,level_2_name\n"
+                 "A,Area,A-1,One,S,²,Low,High\n", "“²” is not one of the scale's levels", id="a superscript level"),
+])
+def test_odd_columns_are_refused_or_ignored_with_a_message_not_a_crash(content, message):
+    try:
+        plan = proficio_csv.read(content)
+    except ImportFailed as failure:
+        assert message in str(failure)
+    else:
+        assert any(message in warning for warning in plan.warnings)
+
+
+def test_related_codes_with_spaces_survive_a_round_trip(draft, hr):
+    area = services.area_create(version=draft, code="A", name="Area")
+    one = services.competency_create(area=area, code="child #1", name="One")
+    two = services.competency_create(area=area, code="child #2", name="Two")
+    one.related.add(two)
+    plan = proficio_csv.read(proficio_csv.write(draft))
+    assert next(node for node in plan.nodes if node.code == "child #1").related == ["child #2"]
+    with pytest.raises(ImportFailed, match="the related code nobody is not in the file"):
+        proficio_csv.read("area_code,area_name,code,name,related_codes\nA,Area,A-1,One,nobody\n")

@@ -90,6 +90,19 @@ def test_a_person_on_a_privileged_account_can_still_move_unit(units, quality_man
     assert User.objects.get(pk=quality_manager.pk).role == Role.QUALITY
 
 
+def test_an_account_made_hr_after_the_preview_is_not_renamed_by_the_import(units, hr):
+    """HR promotes a leader between the preview and the confirm: the confirmed plan no longer fits."""
+    from profiles.importers import apply_people_plan
+
+    leader = UserFactory(email="lee@example.com", first_name="Lee", last_name="Old", role=Role.LEADER)
+    PersonFactory(user=leader, employee_id="L1", org_unit=units["HQ"])
+    plan = plan_people_import(read_table((HEADER + "L1,Lee,New,lee@example.com,HQ,,\n").encode(), "p.csv"))
+    User.objects.filter(pk=leader.pk).update(role=Role.HR)
+    with pytest.raises(ImportFailed, match="The account lee@example.com is no longer a leader account"):
+        apply_people_plan(plan, actor=hr)
+    assert User.objects.get(pk=leader.pk).last_name == "Old"
+
+
 def test_an_import_row_cannot_make_anyone_hr_or_staff(units, hr):
     """The file has no role or staff column; an unknown column is not read."""
     from profiles.importers import apply_people_plan

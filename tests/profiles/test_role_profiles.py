@@ -217,11 +217,16 @@ def test_people_see_the_approved_requirements_until_a_change_is_approved(client)
     assert "As approved in revision 2" in page and "level 5" in page
 
 
-def test_a_profile_never_approved_is_shown_as_not_yet_approved(client):
+def test_a_profile_never_approved_requires_nothing_of_anyone_yet(client):
     world = build_world()
     client.force_login(world.user("hr"))
     page = text(client.get(f"/people/{world.people['colleague'].pk}/"))
-    assert "Not yet approved: Colleague role is a draft." in page
+    assert "Not yet approved: Colleague role is a draft." in page and 'data-code="SV-01"' not in page
+    client.force_login(world.user("colleague"))
+    dashboard = text(client.get("/"))
+    assert "is not approved yet: its requirements apply once it is" in dashboard and "SV-01" not in dashboard
+    profile = text(client.get(f"/profiles/{world.objects['profile_colleague'].pk}/"))
+    assert "Not approved yet" in profile and 'data-code="SV-01"' not in profile
 
 
 def test_removing_a_requirement_removes_its_behaviours(version, hr):
