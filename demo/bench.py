@@ -756,7 +756,7 @@ def _print_failures(write: Write, results: dict[int, SizeResult], workdir: Path)
 
 def _print_explain(write: Write, result: SizeResult) -> None:
     write(f"\nEXPLAIN (ANALYZE, BUFFERS) at {SIZES[-1]:,} leaders: each SELECT of each page run again in this "
-          "process, on a warm connection (gunicorn in DEBUG opens one per request, and plans in a cold one).")
+          "process, on a warm connection, as gunicorn's workers keep theirs (CONN_MAX_AGE 60 s with DEBUG off).")
     for page in result.pages:
         costs = result.queries[page.label].explained
         if not costs:
