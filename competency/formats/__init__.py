@@ -9,6 +9,7 @@ Readers return an `ImportPlan` (see `plan`) without touching the database.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -44,11 +45,16 @@ def check_format(fmt: str, text: str) -> None:
         raise fail("This file is JSON, not CSV: choose “CASE CFPackage JSON” as its format and upload it again.")
     if fmt == ImportFormat.CASE_JSON and start not in "{[":
         raise fail("This file is not JSON: for a CSV file, choose Proficio CSV or Moodle CSV as its format.")
+    header = text.split("\n", 1)[0].lower()
     if fmt == ImportFormat.PROFICIO_CSV:
-        header = text.split("\n", 1)[0].lower()
         if "idnumber" in header.replace(" ", "") and "isframework" in header.replace(" ", ""):
             raise fail("This is a Moodle competency framework file: choose “Moodle competency framework CSV” "
                        "as its format and upload it again.", line=1)
+    if fmt == ImportFormat.MOODLE_CSV:
+        cells = {cell.strip().strip('"').strip() for cell in re.split(r"[,;\t|]", header)}
+        if set(proficio_csv.REQUIRED) <= cells and "idnumber" not in cells:
+            raise fail("This is a Proficio CSV file (its header has area_code, area_name, code and name): choose "
+                       "“Proficio CSV” as its format and upload it again.", line=1)
 
 
 def read_plan(fmt: str, text: str, options: dict) -> ImportPlan:

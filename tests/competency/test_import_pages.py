@@ -231,6 +231,8 @@ def test_the_preview_of_a_proficio_export_shows_its_own_scale_and_its_levels(sig
                  id="CSV as CASE JSON"),
     pytest.param(MOODLE_HEADER.encode() + b",FW,F,,1,,,,,,,,1,\n", "proficio_csv",
                  "This is a Moodle competency framework file", id="Moodle as Proficio CSV"),
+    pytest.param(b"\"area_code\";\"area_name\";code;name;level_1\nA;Area;A-1;Thing;Acts\n", "moodle_csv",
+                 "This is a Proficio CSV file", id="Proficio as Moodle CSV"),
 ])
 def test_a_file_in_another_format_than_chosen_says_which_to_choose(signed_in, content, fmt, message):
     response = upload(signed_in, content, fmt)
