@@ -67,10 +67,15 @@ class PersonFilter(StyledFilterSet):
             accounts = get_user_model().objects.filter(
                 Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
             ).order_by().values_list("pk", flat=True)
-            found = list(accounts[:SEARCH_IDS_INLINE + 1])
-            narrow = len(found) <= SEARCH_IDS_INLINE
-            self.at_most = min(self.at_most or SEARCH_IDS_INLINE + 1, len(found) + 1) if narrow else self.at_most
-            queryset = queryset.filter(Q(user_id__in=found if narrow else accounts) | Q(employee_id__iexact=word))
+            by_employee_id = Person.objects.filter(employee_id__iexact=word).order_by().values_list("user_id", flat=True)
+            # One query finds both; the people are then looked up by account alone, on its index (an OR
+            # with the employee id here would make PostgreSQL scan every person).
+            found = list(accounts.union(by_employee_id)[:SEARCH_IDS_INLINE + 1])
+            if len(found) <= SEARCH_IDS_INLINE:
+                self.at_most = min(self.at_most or SEARCH_IDS_INLINE + 1, len(found) + 1)
+                queryset = queryset.filter(user_id__in=found)
+            else:
+                queryset = queryset.filter(Q(user_id__in=accounts) | Q(employee_id__iexact=word))
         return queryset
 
     def filter_manager(self, queryset, name, value):

@@ -51,6 +51,19 @@ def test_search_and_filters_narrow_the_list(client):
     assert listed(client.get(f"/people/?org_unit={world.objects['plant'].pk}")) == {"Leo Leader", "Mara Manager"}
 
 
+@pytest.mark.parametrize("inline", [2000, 0], ids=["few matches, looked up by account", "many, by subquery"])
+def test_search_finds_a_whole_employee_id_or_part_of_a_name(client, monkeypatch, inline):
+    from profiles import filters
+
+    monkeypatch.setattr(filters, "SEARCH_IDS_INLINE", inline)
+    world = build_world()
+    client.force_login(world.user("hr"))
+    assert listed(client.get("/people/?q=m001")) == {"Mara Manager"}
+    assert listed(client.get("/people/?q=M00")) == set()  # an employee id matches whole
+    assert listed(client.get("/people/?q=mara+m001")) == {"Mara Manager"}
+    assert listed(client.get("/people/?q=lead")) == {"Leo Leader"}
+
+
 def test_a_manager_sees_only_their_reporting_line_in_the_list(client):
     world = build_world()
     client.force_login(world.user("manager"))
