@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.models import Group
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ViewOnly
 
 from .models import Invitation, User
 
@@ -18,38 +18,14 @@ class UserAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ["user", "created_at", "sent_at", "created_by"]
     list_select_related = ["user", "created_by"]
     search_fields = ["user__email"]
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 # The sign-in records of django-axes are the audit trail of access: read in the admin, never deleted
 # there. (A lockout is lifted by a new password from the reset link, or when it expires.)
-def _read_only(model_admin_class):
-    class ReadOnly(model_admin_class):
-        def has_add_permission(self, request, obj=None) -> bool:
-            return False
-
-        def has_change_permission(self, request, obj=None) -> bool:
-            return False
-
-        def has_delete_permission(self, request, obj=None) -> bool:
-            return False
-
-    ReadOnly.__name__ = f"ReadOnly{model_admin_class.__name__}"
-    return ReadOnly
-
-
 def _sign_in_records_read_only() -> None:
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
@@ -57,7 +33,7 @@ def _sign_in_records_read_only() -> None:
         if admin.site.is_registered(model):
             current = type(admin.site.get_model_admin(model))
             admin.site.unregister(model)
-            admin.site.register(model, _read_only(current))
+            admin.site.register(model, type(f"ReadOnly{current.__name__}", (ViewOnly, current), {}))
 
 
 _sign_in_records_read_only()

@@ -6,7 +6,7 @@ life cycle and freeze what was reviewed or approved.
 
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, ViewOnly
 
 from .models import (
     BehaviouralIndicator,
@@ -21,18 +21,8 @@ from .models import (
 )
 
 
-class LevelInline(admin.TabularInline):
+class LevelInline(ReadOnlyInline):
     model = ProficiencyLevel
-    extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ProficiencyScale)
@@ -48,20 +38,11 @@ class LevelAdmin(ReadOnlyAdmin):
 
 
 @admin.register(IsoClause)
-class IsoClauseAdmin(admin.ModelAdmin):
+class IsoClauseAdmin(ViewOnly, admin.ModelAdmin):
     """Reference data, loaded by a migration."""
 
     list_display = ["number", "title"]
     search_fields = ["number", "title"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Framework)

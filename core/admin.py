@@ -9,8 +9,26 @@ services too.
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
+
+
+class NoAddOrDelete:
+    """Nothing is added or deleted in the admin (a mixin for any ModelAdmin or inline)."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ViewOnly(NoAddOrDelete):
+    """Shown, searched and filtered; nothing changes (a mixin for any ModelAdmin or inline)."""
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -20,27 +38,16 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class ReadOnlyAdmin(HistoryAdmin):
+class ReadOnlyAdmin(ViewOnly, HistoryAdmin):
     """Shown, searched and filtered; changed only on Proficio's pages."""
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class ReadOnlyInline(ViewOnly, admin.TabularInline):
+    extra = 0
 
 
-class ServiceAdmin(HistoryAdmin):
+class ServiceAdmin(NoAddOrDelete, HistoryAdmin):
     """Saves go through `save_through_service(request, obj, form)`; nothing is added or deleted here."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def save_model(self, request, obj, form, change) -> None:
         self.save_through_service(request, obj, form)

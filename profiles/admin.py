@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from core.admin import ReadOnlyAdmin, ServiceAdmin
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
 
 from . import services
 from .models import ExpectedBehaviour, OrgUnit, PerformanceIndicator, Person, Requirement, RoleProfile
@@ -54,28 +54,15 @@ class PersonAdmin(ServiceAdmin):
                                start_date_in_role=obj.start_date_in_role, active=obj.active, actor=request.user)
 
 
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class RequirementInline(_ReadOnlyInline):
+class RequirementInline(ReadOnlyInline):
     model = Requirement
 
 
-class BehaviourInline(_ReadOnlyInline):
+class BehaviourInline(ReadOnlyInline):
     model = ExpectedBehaviour
 
 
-class KpiInline(_ReadOnlyInline):
+class KpiInline(ReadOnlyInline):
     model = PerformanceIndicator
 
 
