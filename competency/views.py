@@ -103,17 +103,12 @@ def framework_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def framework_delete(request: HttpRequest, pk: int) -> HttpResponse:
     framework = get_for_user(request.user, Framework.objects.all(), "framework.delete", pk=pk)
-    if request.method == "POST":
-        try:
-            services.framework_delete(framework=framework, actor=request.user)
-        except ValidationError as error:
-            return refuse(request, error, reverse("competency:framework_detail", args=[pk]))
-        return done(request, f"{framework.name} deleted.", reverse("competency:framework_list"))
-    return render(request, "competency/confirm_delete.html", {
-        "object": framework, "kind": "framework", "label": framework.name,
-        "back": reverse("competency:framework_detail", args=[pk]),
-        "consequence": "Its draft and everything in it are deleted. The audit history keeps a record of them.",
-    })
+    return _delete_page(
+        request, framework, "framework", framework.name,
+        lambda: services.framework_delete(framework=framework, actor=request.user),
+        back=reverse("competency:framework_detail", args=[pk]), then=reverse("competency:framework_list"),
+        consequence="Its draft and everything in it are deleted. The audit history keeps a record of them.",
+    )
 
 
 # --- a version -------------------------------------------------------------------------------------
@@ -268,18 +263,20 @@ def area_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return _delete_page(request, area, "area", f"Area {area.name}", lambda: services.area_delete(area=area))
 
 
-def _delete_page(request: HttpRequest, node, kind: str, label: str, delete) -> HttpResponse:
-    """Asks before deleting an area or competency of a draft; a refusal (it still has content or
-    comments) returns to the version with the reason."""
-    back = reverse("competency:version_detail", args=[node.version_id])
+def _delete_page(request: HttpRequest, obj, kind: str, label: str, delete, *, back: str | None = None,
+                 then: str | None = None, deleted: str | None = None, consequence: str = "") -> HttpResponse:
+    """Asks before `delete()`; a refusal (the thing is in use, or has content or comments) returns to
+    `back` with the reason, a deletion goes on to `then`. An area or competency of a draft returns to
+    its version either way."""
+    back = back or reverse("competency:version_detail", args=[obj.version_id])
     if request.method == "POST":
         try:
             delete()
         except ValidationError as error:
             return refuse(request, error, back)
-        return done(request, f"{label} deleted.", back)
-    return render(request, "competency/confirm_delete.html", {"object": node, "kind": kind, "label": label,
-                                                              "back": back})
+        return done(request, deleted or f"{label} deleted.", then or back)
+    return render(request, "competency/confirm_delete.html", {"object": obj, "kind": kind, "label": label,
+                                                              "back": back, "consequence": consequence})
 
 
 @require_POST
@@ -606,16 +603,12 @@ def scale_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def scale_delete(request: HttpRequest, pk: int) -> HttpResponse:
     scale = get_for_user(request.user, ProficiencyScale.objects.all(), "scale.delete", pk=pk)
-    if request.method == "POST":
-        try:
-            services.scale_delete(actor=request.user, scale=scale)
-        except ValidationError as error:
-            return refuse(request, error, reverse("competency:scale_detail", args=[pk]))
-        return done(request, f"Scale {scale.name} deleted.", reverse("competency:scale_list"))
-    return render(request, "competency/confirm_delete.html", {
-        "object": scale, "kind": "scale", "label": scale.name, "back": reverse("competency:scale_detail", args=[pk]),
-        "consequence": "No framework uses it. The audit history keeps a record of it.",
-    })
+    return _delete_page(
+        request, scale, "scale", scale.name, lambda: services.scale_delete(actor=request.user, scale=scale),
+        back=reverse("competency:scale_detail", args=[pk]), then=reverse("competency:scale_list"),
+        deleted=f"Scale {scale.name} deleted.",
+        consequence="No framework uses it. The audit history keeps a record of it.",
+    )
 
 
 @require_POST
