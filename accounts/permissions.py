@@ -73,12 +73,16 @@ def registered_scopes() -> dict[str, Scope]:
     return dict(_SCOPES)
 
 
+def _signed_in(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
 def _check(user, action: str, obj: Any) -> RuleResult:
     try:
         check = _RULES[action]
     except KeyError:
         raise ImproperlyConfigured(f"No permission rule is defined for {action!r}.") from None
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not _signed_in(user):
         return Denied("Please sign in.")
     return check(user, obj)
 
@@ -115,7 +119,7 @@ def visible(user, thing: str, queryset: QuerySet) -> QuerySet:
         narrow = _SCOPES[thing]
     except KeyError:
         raise ImproperlyConfigured(f"No list scope is defined for {thing!r}.") from None
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not _signed_in(user):
         return queryset.none()
     return narrow(user, queryset)
 
