@@ -202,15 +202,17 @@ def xlsx_rows(raw: bytes, limits: Limits) -> list[tuple[int, list[str]]]:
     if not raw:
         raise fail("The file is empty.")
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            entries = archive.infolist()
+        archive = zipfile.ZipFile(io.BytesIO(raw))
     except (zipfile.BadZipFile, OSError, ValueError):
         raise fail("This is not an Excel workbook (.xlsx) that can be read.") from None
-    unpacked = sum(entry.file_size for entry in entries)
-    if len(entries) > 1000 or unpacked > limits.uncompressed_bytes:
-        raise fail(f"The workbook unpacks to {unpacked / 1024 / 1024:,.0f} MB; Proficio reads workbooks of up to "
-                   f"{limits.uncompressed_bytes // 1024 // 1024} MB unpacked. Save the sheet as CSV, or split it.")
-    counted = _count_sheet_rows(raw)
+    with archive:
+        entries = archive.infolist()
+        unpacked = sum(entry.file_size for entry in entries)
+        if len(entries) > 1000 or unpacked > limits.uncompressed_bytes:
+            raise fail(f"The workbook unpacks to {unpacked / 1024 / 1024:,.0f} MB; Proficio reads workbooks of up "
+                       f"to {limits.uncompressed_bytes // 1024 // 1024} MB unpacked. Save the sheet as CSV, or "
+                       "split it.")
+        counted = _count_sheet_rows(archive)
     if counted is not None:
         rows, cells = counted
         if rows > limits.rows + 1:  # the header and `rows` records
@@ -258,22 +260,21 @@ def _first_sheet_path(archive: zipfile.ZipFile) -> str | None:
     return path.lstrip("/") if path.startswith("/") else f"xl/{path}"
 
 
-def _count_sheet_rows(raw: bytes) -> tuple[int, int] | None:
+def _count_sheet_rows(archive: zipfile.ZipFile) -> tuple[int, int] | None:
     """How many rows and cells the first sheet holds, counted in its XML as it unpacks (no parsing),
     so that a sheet of a million rows, or one row of a million cells, is refused before openpyxl reads it."""
-    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-        path = _first_sheet_path(archive)
-        if path is None or path not in archive.namelist():
-            return None
-        counts, tail = [0, 0], b""
-        with archive.open(path) as sheet:
-            while chunk := sheet.read(1024 * 1024):
-                data = tail + chunk
-                tail = data[-8:]
-                for index, tag in enumerate((_ROW_TAG, _CELL_TAG)):
-                    # a tag across two chunks is counted with the next one, which starts with this tail
-                    counts[index] += len(tag.findall(data)) - len(tag.findall(tail))
-        return counts[0] + len(_ROW_TAG.findall(tail)), counts[1] + len(_CELL_TAG.findall(tail))
+    path = _first_sheet_path(archive)
+    if path is None or path not in archive.namelist():
+        return None
+    counts, tail = [0, 0], b""
+    with archive.open(path) as sheet:
+        while chunk := sheet.read(1024 * 1024):
+            data = tail + chunk
+            tail = data[-8:]
+            for index, tag in enumerate((_ROW_TAG, _CELL_TAG)):
+                # a tag across two chunks is counted with the next one, which starts with this tail
+                counts[index] += len(tag.findall(data)) - len(tag.findall(tail))
+    return counts[0] + len(_ROW_TAG.findall(tail)), counts[1] + len(_CELL_TAG.findall(tail))
 
 
 def _sheet_rows(sheet, limits: Limits) -> list[tuple[int, list[str]]]:
