@@ -511,9 +511,9 @@ class LevelInput:
 
 def _check_levels(levels: list[LevelInput], proficient_value: int) -> None:
     problems = formats.plan.level_problems([level.name for level in levels], proficient_value)
-    for problem in problems:
-        field = "proficient_value" if problem.startswith("The proficient level") else "levels"
-        raise ValidationError({field: problem})
+    if problems:
+        field, message = problems[0]
+        raise ValidationError({field: message})
 
 
 @transaction.atomic

@@ -50,7 +50,7 @@ class ScaleSpec:
     level_descriptions: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
-        return level_problems(self.level_names, self.proficient_value)
+        return [message for _field, message in level_problems(self.level_names, self.proficient_value)]
 
     def levels(self) -> list[tuple[int, str, str]]:
         descriptions = self.level_descriptions + [""] * (len(self.level_names) - len(self.level_descriptions))
@@ -95,22 +95,24 @@ class ImportPlan:
         return {level for node in self.nodes for level, texts in node.indicators.items() if texts}
 
 
-def level_problems(names: list[str], proficient_value: int) -> list[str]:
-    """What makes a list of level names not a scale: the rules of scales made on the pages and from files alike."""
+def level_problems(names: list[str], proficient_value: int) -> list[tuple[str, str]]:
+    """What makes a list of level names not a scale, as (field, message): "levels" or
+    "proficient_value". The rules of scales made on the pages and from files alike."""
     names = [name.strip() for name in names]
     problems = []
     if len(names) < 2:
-        problems.append("A scale needs at least two levels.")
+        problems.append(("levels", "A scale needs at least two levels."))
     if any(not name for name in names):
-        problems.append("Every level needs a name.")
+        problems.append(("levels", "Every level needs a name."))
     seen: set[str] = set()
     for name in names:
         if name and name.lower() in seen:
-            problems.append(f"Two levels are called “{name}”; each level needs its own name.")
+            problems.append(("levels", f"Two levels are called “{name}”; each level needs its own name."))
             break
         seen.add(name.lower())
     if not 1 <= proficient_value <= max(len(names), 1):
-        problems.append(f"The proficient level must be one of the scale's levels (1 to {len(names)}).")
+        problems.append(("proficient_value",
+                         f"The proficient level must be one of the scale's levels (1 to {len(names)})."))
     return problems
 
 
