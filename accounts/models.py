@@ -119,7 +119,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_plain_leader(self) -> bool:
         """A leader's account and nothing more: the only kind an import or a person's page may link,
         rename, re-email or deactivate. Every other account changes only on HR's account pages."""
-        return self.role == Role.LEADER and not self.is_staff and not self.is_superuser
+        return is_plain_leader(self.role, self.is_staff, self.is_superuser)
 
     @property
     def is_auditor(self) -> bool:
@@ -141,6 +141,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.access_valid_until and at >= self.access_valid_until:
             return False
         return True
+
+
+def is_plain_leader(role: str, is_staff: bool, is_superuser: bool) -> bool:
+    """`User.is_plain_leader` from the values alone, for rows read without their model (imports)."""
+    return role == Role.LEADER and not is_staff and not is_superuser
 
 
 def describe_role(user) -> str:

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from accounts.models import Role, User, describe_role, normalise_email
+from accounts.models import Role, User, describe_role, is_plain_leader, normalise_email
 from core.trees import loops
 from core.uploads import ImportFailed, ImportIssue, Limits, csv_rows, decode, fail, sniff_delimiter, xlsx_rows
 
@@ -196,7 +196,7 @@ def parse_rows(table: list[tuple[int, list[str]]]) -> tuple[list[PersonRow], set
 
 
 def _is_plain_leader(account: dict) -> bool:
-    return account["role"] == Role.LEADER and not account["is_staff"] and not account["is_superuser"]
+    return is_plain_leader(account["role"], account["is_staff"], account["is_superuser"])
 
 
 def _account_kind(account: dict) -> str:
@@ -261,10 +261,10 @@ def plan_people_import(table: list[tuple[int, list[str]]]) -> PeoplePlan:
                 f"{row.email} is {_account_kind(user)}. An import links only leader accounts; HR manages this "
                 "account on the Accounts page.", row.line, "email",
             ))
-        elif person is not None and not _is_plain_leader({"role": person["user__role"], "is_staff": person["user__is_staff"],
-                                                          "is_superuser": person["user__is_superuser"]}):
-            kind = _account_kind({"role": person["user__role"], "is_staff": person["user__is_staff"],
-                                  "is_superuser": person["user__is_superuser"]})
+        elif person is not None and not _is_plain_leader(holder := {
+            "role": person["user__role"], "is_staff": person["user__is_staff"], "is_superuser": person["user__is_superuser"],
+        }):
+            kind = _account_kind(holder)
             touched = [label for label, old, new in (
                 ("email", person["user__email"], row.email), ("first name", person["user__first_name"], row.first_name),
                 ("last name", person["user__last_name"], row.last_name),
