@@ -9,6 +9,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 
 from accounts.permissions import visible
+from core.db import first_free
 from core.pagination import url_for_each
 from core.trees import depth_first
 from core.uploads import ImportFailed
@@ -409,17 +410,12 @@ def import_preview(pending: FrameworkImport, *, mapping: dict[str, int] | None =
                 f"The file has behavioural indicators for levels up to {top}, and no scale in Proficio has "
                 f"level {top}. Create a scale with at least {top} levels, then come back to this page."
             )
-    taken = set(Framework.objects.filter(code__startswith=plan.code[:90]).values_list("code", flat=True))
-    code, number = plan.code, 2
-    while code in taken:
-        code, number = f"{plan.code[:90]}-{number}", number + 1
-    preview.suggested_code = code
+    codes = set(Framework.objects.filter(code__startswith=plan.code[:90]).values_list("code", flat=True))
+    preview.suggested_code = first_free(plan.code, lambda number: f"{plan.code[:90]}-{number}", codes)
     names = {name.lower() for name in Framework.objects.filter(name__istartswith=plan.name[:180])
              .values_list("name", flat=True)}
-    name, number = plan.name, 2
-    while name.lower() in names:
-        name, number = f"{plan.name[:180]} ({number})", number + 1
-    preview.suggested_name = name
+    preview.suggested_name = first_free(plan.name, lambda number: f"{plan.name[:180]} ({number})", names,
+                                        key=str.lower)
     return preview
 
 

@@ -17,7 +17,7 @@ from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
-from core.db import save_unique
+from core.db import first_free, save_unique
 from core.emails import absolute_url, render_plain
 from core.history import record_m2m_history
 from core.uploads import ImportFailed, decode
@@ -583,25 +583,23 @@ def scale_delete(*, actor, scale: ProficiencyScale) -> None:
     scale.delete()
 
 
+def _scale_names() -> set[str]:
+    return set(ProficiencyScale.objects.values_list("name", flat=True))
+
+
 def scale_copy(*, actor, scale: ProficiencyScale) -> ProficiencyScale:
     """A draft copy of a (perhaps frozen) scale, to change for a new framework."""
     levels = [LevelInput(level.name, level.description) for level in scale.levels.order_by("value")]
-    taken = set(ProficiencyScale.objects.values_list("name", flat=True))
     base = f"{scale.name} (copy)"[:110]
-    name, number = base, 2
-    while name in taken:
-        name, number = f"{base} {number}", number + 1
+    name = first_free(base, lambda number: f"{base} {number}", _scale_names())
     return scale_create(actor=actor, name=name, description=scale.description,
                         proficient_value=scale.proficient_value, levels=levels)
 
 
 def _create_scale_from(spec: formats.ScaleSpec, actor) -> ProficiencyScale:
     """The scale a file asks for, under a free name."""
-    taken = set(ProficiencyScale.objects.values_list("name", flat=True))
     base = spec.name[:110]  # room for " (n)" within the 120 characters of a scale name
-    name, suffix = base, 2
-    while name in taken:
-        name, suffix = f"{base} ({suffix})", suffix + 1
+    name = first_free(base, lambda number: f"{base} ({number})", _scale_names())
     return scale_create(actor=actor, name=name, description=spec.description,
                         proficient_value=spec.proficient_value,
                         levels=[LevelInput(level_name, text) for _value, level_name, text in spec.levels()])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Container, Iterator
+from itertools import count
 from zlib import crc32
 
 from django.core.exceptions import ValidationError
@@ -16,6 +18,19 @@ def save_unique(obj, field: str, message: str) -> None:
             obj.save()
     except IntegrityError:
         raise ValidationError({field: message}) from None
+
+
+def first_free(first: str, variant: Callable[[int], str], taken: Container[str],
+               key: Callable[[str], str] = str) -> str:
+    """`first`, or else the first of `variant(2)`, `variant(3)`, … whose `key` is not `taken`: a name or
+    code for a unique column that does not clash with those already there."""
+    return next(candidate for candidate in _numbered(first, variant) if key(candidate) not in taken)
+
+
+def _numbered(first: str, variant: Callable[[int], str]) -> Iterator[str]:
+    yield first
+    for number in count(2):
+        yield variant(number)
 
 
 def advisory_lock(name: str) -> None:

@@ -99,6 +99,14 @@ def test_a_frozen_scale_is_copied_into_a_new_one_that_can_change(client, draft, 
     assert copy.name == "Six for engineers" and copy.levels.count() == 6 and copy.proficient_value == 4
 
 
+def test_copies_of_one_scale_get_names_of_their_own(client, hr, scale):
+    client.force_login(hr)
+    for _ in range(3):
+        assert client.post(f"/frameworks/scales/{scale.pk}/copy/").status_code == 302
+    names = set(ProficiencyScale.objects.filter(name__startswith="Proficio 1-5 (copy)").values_list("name", flat=True))
+    assert names == {"Proficio 1-5 (copy)", "Proficio 1-5 (copy) 2", "Proficio 1-5 (copy) 3"}
+
+
 def test_levels_can_be_renamed_swapped_and_removed_while_no_version_uses_them(hr):
     scale = services.scale_create(actor=hr, name="Three", description="", proficient_value=2,
                                   levels=[services.LevelInput(n) for n in ("Low", "Mid", "High")])
