@@ -7,7 +7,6 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core import mail
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -19,6 +18,7 @@ from core.db import save_unique
 from core.emails import absolute_url, duration_text, render_plain
 
 from .models import Invitation, Role, User, normalise_email
+from .throttle import count_in_window
 from .tokens import invitation_token_generator
 
 #: Invitations are sent by one task per batch, so that one slow mail server holds no worker for long.
@@ -121,12 +121,15 @@ def invitations_send(*, invitation_ids: list[int]) -> int:
 
 
 def _invitation_email(user: User) -> mail.EmailMessage:
-    path = reverse("accounts:invitation_accept",
-                   args=[urlsafe_base64_encode(force_bytes(user.pk)), invitation_token_generator.make_token(user)])
-    body = render_plain("accounts/email/invitation.txt", {
-        "user": user, "link": absolute_url(path), "validity": duration_text(settings.INVITATION_TIMEOUT),
-    })
-    return mail.EmailMessage("Your Proficio account", body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    return _link_email(user, "Your Proficio account", "accounts/email/invitation.txt", "accounts:invitation_accept",
+                       invitation_token_generator, settings.INVITATION_TIMEOUT)
+
+
+def _link_email(user: User, subject: str, template: str, url_name: str, tokens, timeout: int) -> mail.EmailMessage:
+    """An email with the link, made of the user's id and a token, that signs `user` in once."""
+    path = reverse(url_name, args=[urlsafe_base64_encode(force_bytes(user.pk)), tokens.make_token(user)])
+    body = render_plain(template, {"user": user, "link": absolute_url(path), "validity": duration_text(timeout)})
+    return mail.EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
 # --- password resets ------------------------------------------------------------------------------
@@ -140,14 +143,7 @@ def password_reset_request(*, email: str) -> None:
     At most PASSWORD_RESETS_PER_HOUR emails go to one address in an hour.
     """
     email = normalise_email(email)
-    key = f"password-reset:{email}"
-    cache.add(key, 0, timeout=60 * 60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between the two calls
-        cache.set(key, 1, timeout=60 * 60)
-        count = 1
-    if count <= settings.PASSWORD_RESETS_PER_HOUR:
+    if count_in_window(f"password-reset:{email}", 60 * 60) <= settings.PASSWORD_RESETS_PER_HOUR:
         _queue_after_commit("send_password_reset", email)
 
 
@@ -156,15 +152,11 @@ def password_reset_send(*, email: str) -> int:
     never chose a password (Django's own form skips those)."""
     from django.contrib.auth.tokens import default_token_generator
 
-    users = User.objects.filter(email=normalise_email(email), is_active=True)
-    messages = []
-    for user in users:
-        path = reverse("accounts:password_reset_confirm",
-                       args=[urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)])
-        body = render_plain("registration/password_reset_email.txt", {
-            "user": user, "link": absolute_url(path), "validity": duration_text(settings.PASSWORD_RESET_TIMEOUT),
-        })
-        messages.append(mail.EmailMessage("Set your Proficio password", body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    messages = [
+        _link_email(user, "Set your Proficio password", "registration/password_reset_email.txt",
+                    "accounts:password_reset_confirm", default_token_generator, settings.PASSWORD_RESET_TIMEOUT)
+        for user in User.objects.filter(email=normalise_email(email), is_active=True)
+    ]
     if messages:
         with mail.get_connection() as connection:
             connection.send_messages(messages)

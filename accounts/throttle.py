@@ -1,4 +1,4 @@
-"""A limit on failed sign-ins per address, across accounts.
+"""Counters in the cache, and with them a limit on failed sign-ins per address, across accounts.
 
 django-axes pauses one account from one address after a few failures. Someone trying one password
 against many accounts (password spraying) never trips that, so failures are also counted per
@@ -24,14 +24,19 @@ def _window_seconds() -> int:
     return int(settings.AXES_COOLOFF_TIME.total_seconds())
 
 
-def record_failure(request: HttpRequest) -> int:
-    key = _key(request)
-    cache.add(key, 0, timeout=_window_seconds())  # the window starts at the first failure
+def count_in_window(key: str, seconds: int) -> int:
+    """Counts one more event under `key` and returns the count within the window, which starts at
+    the first event and lasts `seconds`."""
+    cache.add(key, 0, timeout=seconds)
     try:
         return cache.incr(key)
     except ValueError:  # expired between the two calls
-        cache.set(key, 1, timeout=_window_seconds())
+        cache.set(key, 1, timeout=seconds)
         return 1
+
+
+def record_failure(request: HttpRequest) -> int:
+    return count_in_window(_key(request), _window_seconds())
 
 
 def address_paused(request: HttpRequest) -> bool:
