@@ -105,6 +105,13 @@ class ProficiencyScale(LoadedValuesMixin, models.Model):
         if version is not None:
             raise FrozenVersionError(self.frozen_message(version))
 
+    def deletion_refusal(self) -> str | None:
+        """Why the scale cannot be deleted (a framework uses it), or None when it can."""
+        used_by = self.frameworks.order_by("name").first()
+        if used_by is None:
+            return None
+        return f"{used_by} uses the scale {self.name}: a scale in use cannot be deleted."
+
     def clean(self) -> None:
         super().clean()
         if self.pk and not self.levels.filter(value=self.proficient_value).exists():
@@ -171,6 +178,14 @@ class Framework(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def deletion_refusal(self) -> str | None:
+        """Why the framework cannot be deleted (a version left draft), or None when it can."""
+        kept = self.versions.exclude(status=VersionStatus.DRAFT).first()
+        if kept is None:
+            return None
+        return (f"{kept} is {kept.get_status_display().lower()}: only a framework whose versions are all drafts "
+                "can be deleted. Frameworks that were reviewed or approved stay on record.")
 
 
 class VersionStatus(models.TextChoices):

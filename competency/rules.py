@@ -48,12 +48,13 @@ def _visible_frameworks(user, queryset: QuerySet) -> QuerySet:
     return queryset.filter(pk__in=FrameworkVersion.objects.filter(visible_versions_q(user)).values("framework_id"))
 
 
-@rule("framework.browse")
+@rule("framework.browse", "scale.browse", "scale.view")
 def _anyone(user, obj=None) -> RuleResult:
+    """Everyone who reads a framework reads its scale."""
     return True
 
 
-@rule("framework.create", "framework.import", "scale.create")
+@rule("framework.create", "framework.import", "framework.edit", "version.manage", "comment.resolve", "scale.create")
 def _managing(user, obj=None) -> RuleResult:
     return managing_only(user)
 
@@ -63,20 +64,12 @@ def _framework_view(user, framework) -> RuleResult:
     return is_managing(user) or framework.versions.filter(visible_versions_q(user)).exists()
 
 
-@rule("framework.edit")
-def _framework_edit(user, framework) -> RuleResult:
-    return managing_only(user)
-
-
 @rule("framework.delete")
 def _framework_delete(user, framework) -> RuleResult:
     if not is_managing(user):
         return managing_only(user)
-    kept = framework.versions.exclude(status=VersionStatus.DRAFT).first()
-    if kept is not None:
-        return Denied(f"{kept} is {kept.get_status_display().lower()}: only a framework whose versions are all "
-                      "drafts can be deleted. Frameworks that were reviewed or approved stay on record.")
-    return True
+    refusal = framework.deletion_refusal()
+    return Denied(refusal) if refusal else True
 
 
 @rule("version.view", "version.export")
@@ -105,11 +98,6 @@ def _version_edit(user, version) -> RuleResult:
     return True
 
 
-@rule("version.manage")
-def _version_manage(user, version) -> RuleResult:
-    return managing_only(user)
-
-
 @rule("version.comment")
 def _version_comment(user, version) -> RuleResult:
     if user.role == Role.AUDITOR:
@@ -131,11 +119,6 @@ def _content_edit(user, obj) -> RuleResult:
     return _version_edit(user, obj.version)
 
 
-@rule("comment.resolve")
-def _comment_resolve(user, comment) -> RuleResult:
-    return managing_only(user)
-
-
 # An uploaded file waiting for confirmation is seen by the HR or quality manager who uploaded it only.
 @rule("import.view", "import.confirm")
 def _own_upload(user, upload) -> RuleResult:
@@ -143,23 +126,15 @@ def _own_upload(user, upload) -> RuleResult:
 
 
 # --- proficiency scales ---------------------------------------------------------------------------
-# Everyone who reads a framework reads its scale; HR and quality manage scales, and a scale that a
-# version in force (or approved) uses is frozen with it.
-
-
-@rule("scale.browse", "scale.view")
-def _scale_view(user, scale=None) -> RuleResult:
-    return True
+# HR and quality manage scales, and a scale that a version in force (or approved) uses is frozen with it.
 
 
 @rule("scale.delete")
 def _scale_delete(user, scale) -> RuleResult:
     if not is_managing(user):
         return managing_only(user)
-    used_by = scale.frameworks.order_by("name").first()
-    if used_by is not None:
-        return Denied(f"{used_by} uses the scale {scale.name}: a scale in use cannot be deleted.")
-    return True
+    refusal = scale.deletion_refusal()
+    return Denied(refusal) if refusal else True
 
 
 @rule("scale.edit")

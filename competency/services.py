@@ -83,10 +83,9 @@ def framework_delete(*, framework: Framework, actor) -> None:
     """Deletes a framework that never left draft (a mistaken import, a false start) with all it holds.
     Anything that was reviewed or approved stays: it is part of the record."""
     framework = Framework.objects.select_for_update().get(pk=framework.pk)
-    kept = framework.versions.exclude(status=VersionStatus.DRAFT).first()
-    if kept is not None:
-        raise ValidationError(f"{kept} is {kept.get_status_display().lower()}: only a framework whose versions "
-                              "are all drafts can be deleted.")
+    refusal = framework.deletion_refusal()
+    if refusal:
+        raise ValidationError(refusal)
     versions = list(framework.versions.all())
     ReviewComment.objects.filter(version__in=versions).delete()
     for version in versions:
@@ -573,9 +572,9 @@ def scale_update(*, actor, scale: ProficiencyScale, name: str, description: str,
 def scale_delete(*, actor, scale: ProficiencyScale) -> None:
     """Deletes a scale no framework uses (a copy made by mistake, one left by a deleted import)."""
     scale = ProficiencyScale.objects.select_for_update().get(pk=scale.pk)
-    used_by = scale.frameworks.order_by("name").first()
-    if used_by is not None:
-        raise ValidationError(f"{used_by} uses the scale {scale.name}: a scale in use cannot be deleted.")
+    refusal = scale.deletion_refusal()
+    if refusal:
+        raise ValidationError(refusal)
     for level in scale.levels.all():
         level._history_user = actor
         level.delete()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from competency import services
 from competency.models import Competency, Framework, FrameworkVersion
@@ -85,6 +86,9 @@ def test_a_framework_that_was_reviewed_stays_on_record(client, draft, hr):
     client.force_login(hr)
     response = client.post(f"/frameworks/{draft.framework_id}/delete/")
     assert response.status_code == 403
+    assert "only a framework whose versions are all drafts can be deleted" in text(response)
+    with pytest.raises(ValidationError, match="only a framework whose versions are all drafts"):
+        services.framework_delete(framework=draft.framework, actor=hr)  # the service checks again, under its lock
     assert Framework.objects.exists()
     services.version_return_to_draft(version=draft, actor=hr)
     assert client.post(f"/frameworks/{draft.framework_id}/delete/").status_code == 302

@@ -156,7 +156,10 @@ def test_a_scale_no_framework_uses_can_be_deleted_and_one_in_use_cannot(client, 
     unused = services.scale_create(actor=hr, name="Leftover", description="", proficient_value=1,
                                    levels=[services.LevelInput("a"), services.LevelInput("b")])
     client.force_login(hr)
-    assert client.post(f"/frameworks/scales/{scale.pk}/delete/").status_code == 403  # the draft uses it
+    refused = client.post(f"/frameworks/scales/{scale.pk}/delete/")
+    assert refused.status_code == 403 and "a scale in use cannot be deleted" in text(refused)  # the draft uses it
+    with pytest.raises(ValidationError, match="a scale in use cannot be deleted"):
+        services.scale_delete(actor=hr, scale=scale)
     assert client.post(f"/frameworks/scales/{unused.pk}/delete/").status_code == 302
     assert not ProficiencyScale.objects.filter(name="Leftover").exists()
     assert history_mismatches([ProficiencyScale, ProficiencyLevel]) == []
