@@ -10,7 +10,8 @@ from .models import Role
 from .permissions import Denied, RuleResult, rule, scope
 
 
-def _hr_only(user) -> RuleResult:
+@rule("account.browse", "account.create", "account.edit")
+def _account_admin(user, obj=None) -> RuleResult:
     if user.role == Role.HR:
         return True
     if user.role == Role.AUDITOR:
@@ -18,19 +19,9 @@ def _hr_only(user) -> RuleResult:
     return Denied("Only HR managers manage accounts and their roles.")
 
 
-@rule("account.browse", "account.create")
-def _account_admin(user, obj=None) -> RuleResult:
-    return _hr_only(user)
-
-
 @rule("account.view")
 def _account_view(user, account) -> RuleResult:
     return user.role == Role.HR or account.pk == user.pk
-
-
-@rule("account.edit")
-def _account_edit(user, account) -> RuleResult:
-    return _hr_only(user)
 
 
 @scope("account")

@@ -42,7 +42,8 @@ def _anyone(user, obj=None) -> RuleResult:
     return True
 
 
-@rule("profile.create", "profile.edit", "profile.approve", "people.import", "orgunit.create", "orgunit.edit")
+@rule("profile.create", "profile.edit", "profile.approve", "people.import", "orgunit.create", "orgunit.edit",
+      "person.edit")
 def _managing(user, obj=None) -> RuleResult:
     return managing_only(user)
 
@@ -85,11 +86,6 @@ def _person_view(user, person) -> RuleResult:
     if person.pk not in cache:
         cache[person.pk] = person.manager_id == own.pk or in_reporting_line(person.pk, own.pk)
     return cache[person.pk]
-
-
-@rule("person.edit")
-def _person_edit(user, person) -> RuleResult:
-    return managing_only(user)
 
 
 @scope("person")
