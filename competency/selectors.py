@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from accounts.permissions import visible
-from core.db import first_free
+from core.db import count_of, first_free
 from core.pagination import url_for_each
 from core.trees import depth_first
 from core.uploads import ImportFailed
@@ -32,12 +31,6 @@ from .models import (
 from .rules import visible_versions_q
 
 
-def _count(queryset: QuerySet, group: str) -> Subquery:
-    """A correlated COUNT as a subquery: two counts over different joins would multiply each other's rows."""
-    return Coalesce(Subquery(queryset.order_by().values(group).annotate(n=Count("pk")).values("n")[:1],
-                             output_field=IntegerField()), Value(0))
-
-
 def frameworks_for_list(user) -> QuerySet[Framework]:
     """Frameworks the user may see, each with the latest version the user may see and the published one."""
     latest = FrameworkVersion.objects.filter(visible_versions_q(user), framework=OuterRef("pk")).order_by("-number")
@@ -52,7 +45,7 @@ def frameworks_for_list(user) -> QuerySet[Framework]:
             published_number=Subquery(published.values("number")[:1]),
             published_pk=Subquery(published.values("pk")[:1]),
             published_effective=Subquery(published.values("effective_date")[:1]),
-            competency_count=_count(Competency.objects.filter(version=OuterRef("latest_pk")), "version"),
+            competency_count=count_of(Competency.objects.filter(version=OuterRef("latest_pk")), "version"),
         )
         .order_by("name")
     )
@@ -65,8 +58,8 @@ def framework_versions(framework: Framework, user) -> QuerySet[FrameworkVersion]
         framework.versions.filter(pk__in=readable)
         .select_related("approved_by", "created_by")
         .annotate(
-            competency_count=_count(Competency.objects.filter(version=OuterRef("pk")), "version"),
-            open_comments=_count(ReviewComment.objects.filter(version=OuterRef("pk"), status=CommentStatus.OPEN),
+            competency_count=count_of(Competency.objects.filter(version=OuterRef("pk")), "version"),
+            open_comments=count_of(ReviewComment.objects.filter(version=OuterRef("pk"), status=CommentStatus.OPEN),
                                  "version"),
         )
         .order_by("-number")
@@ -301,7 +294,7 @@ def version_diff(old: FrameworkVersion, new: FrameworkVersion) -> VersionDiff:
 def scales_for_list() -> QuerySet[ProficiencyScale]:
     """Every scale with its levels and how many frameworks use it. Three queries."""
     return (
-        ProficiencyScale.objects.annotate(framework_count=_count(Framework.objects.filter(scale=OuterRef("pk")), "scale"))
+        ProficiencyScale.objects.annotate(framework_count=count_of(Framework.objects.filter(scale=OuterRef("pk")), "scale"))
         .prefetch_related(Prefetch("levels", queryset=ProficiencyLevel.objects.order_by("value")))
         .order_by("name")
     )

@@ -8,6 +8,8 @@ from zlib import crc32
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, IntegerField, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 
 def save_unique(obj, field: str, message: str) -> None:
@@ -18,6 +20,13 @@ def save_unique(obj, field: str, message: str) -> None:
             obj.save()
     except IntegrityError:
         raise ValidationError({field: message}) from None
+
+
+def count_of(queryset: QuerySet, group: str) -> Coalesce:
+    """How many rows of `queryset` (filtered on an OuterRef) there are, as a correlated subquery, 0 for
+    none. Two counts annotated over joins would multiply each other's rows; subqueries do not."""
+    return Coalesce(Subquery(queryset.order_by().values(group).annotate(n=Count("pk")).values("n")[:1],
+                             output_field=IntegerField()), Value(0))
 
 
 def first_free(first: str, variant: Callable[[int], str], taken: Container[str],

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 
 from accounts.permissions import is_managing
 from competency.models import CommentStatus, Framework, FrameworkVersion, ReviewComment, ReviewInvitation, VersionStatus
+from core.db import count_of
 from profiles.models import Person, ProfileStatus, Requirement, RoleProfile
 from profiles.rules import person_of
 from profiles.selectors import profile_sheet
@@ -52,11 +52,6 @@ class Todo:
     detail: str = ""
 
 
-def _count(queryset, group: str):
-    return Coalesce(Subquery(queryset.order_by().values(group).annotate(n=Count("pk")).values("n")[:1],
-                             output_field=IntegerField()), Value(0))
-
-
 def todos(user) -> list[Todo]:
     """What waits for this person: reviews to comment on, comments to answer, versions and profiles
     to approve or publish. Three queries for managers, one for everyone else."""
@@ -64,7 +59,7 @@ def todos(user) -> list[Todo]:
     invitations = (
         ReviewInvitation.objects.filter(user=user, version__status=VersionStatus.IN_REVIEW)
         .select_related("version__framework")
-        .annotate(my_comments=_count(ReviewComment.objects.filter(version=OuterRef("version_id"), author=user),
+        .annotate(my_comments=count_of(ReviewComment.objects.filter(version=OuterRef("version_id"), author=user),
                                      "version"))
         .order_by("invited_at")[:TODO_LIMIT]
     )
@@ -81,7 +76,7 @@ def todos(user) -> list[Todo]:
     versions = (
         FrameworkVersion.objects.filter(status__in=[VersionStatus.IN_REVIEW, VersionStatus.APPROVED])
         .select_related("framework")
-        .annotate(open_comments=_count(ReviewComment.objects.filter(version=OuterRef("pk"), status=CommentStatus.OPEN),
+        .annotate(open_comments=count_of(ReviewComment.objects.filter(version=OuterRef("pk"), status=CommentStatus.OPEN),
                                        "version"))
         .order_by("framework__name", "number")[:TODO_LIMIT]
     )
@@ -99,7 +94,7 @@ def todos(user) -> list[Todo]:
     profiles = (
         RoleProfile.objects.filter(status=ProfileStatus.DRAFT)
         .filter(Exists(Requirement.objects.filter(profile=OuterRef("pk"))))
-        .annotate(holders=_count(Person.objects.filter(role_profile=OuterRef("pk"), active=True), "role_profile"))
+        .annotate(holders=count_of(Person.objects.filter(role_profile=OuterRef("pk"), active=True), "role_profile"))
         .order_by("name")[:TODO_LIMIT]
     )
     for profile in profiles:

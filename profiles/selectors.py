@@ -7,23 +7,17 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.db import connection
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 
 from accounts.permissions import visible
 from competency.models import CompetencyArea, ProficiencyLevel
 from core.charts import bar_chart
+from core.db import count_of
 from core.pagination import url_for_each
 from core.trees import depth_first
 
 from .models import OrgUnit, Person, ProfileStatus, Requirement, RoleProfile
-
-
-def _count(queryset: QuerySet, group: str) -> Coalesce:
-    """A correlated COUNT as a subquery: counts over two joins at once would multiply each other's rows."""
-    return Coalesce(Subquery(queryset.order_by().values(group).annotate(n=Count("pk")).values("n")[:1],
-                             output_field=IntegerField()), Value(0))
 
 
 def profiles_for_list(user) -> QuerySet[RoleProfile]:
@@ -32,7 +26,7 @@ def profiles_for_list(user) -> QuerySet[RoleProfile]:
     return (
         visible(user, "profile", RoleProfile.objects.all())
         .select_related("framework_version__framework", "approved_by")
-        .annotate(requirement_count=_count(Requirement.objects.filter(profile=OuterRef("pk")), "profile"))
+        .annotate(requirement_count=count_of(Requirement.objects.filter(profile=OuterRef("pk")), "profile"))
         .order_by("name")
     )
 
@@ -104,7 +98,7 @@ class ProfileSheet:
     pending: bool = False
 
     @property
-    def requirement_count(self) -> int:
+    def requirementcount_of(self) -> int:
         return sum(len(area.lines) for area in self.areas)
 
     chart_legend = (("legend-required", "required level"), ("legend-critical", "critical requirement"))
