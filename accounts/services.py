@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from core.db import save_unique
+from core.db import queue_after_commit, save_unique
 from core.emails import absolute_url, duration_text, render_plain
 
 from .models import Invitation, Role, User, normalise_email
@@ -23,14 +23,6 @@ from .tokens import invitation_token_generator
 
 #: Invitations are sent by one task per batch, so that one slow mail server holds no worker for long.
 INVITATION_BATCH = 100
-
-
-def _queue_after_commit(task_name: str, *args) -> None:
-    """The one place this module reaches its tasks (tasks import services, not the other way round).
-    Queued after the commit, so the worker finds what this transaction wrote."""
-    from . import tasks
-
-    transaction.on_commit(lambda: getattr(tasks, task_name).delay(*args))
 
 
 # --- HR's account pages ----------------------------------------------------------------------------
@@ -93,7 +85,7 @@ def invitations_create(*, users: Iterable[User], actor: User | None) -> list[Inv
     )
     ids = [invitation.pk for invitation in invitations]
     for start in range(0, len(ids), INVITATION_BATCH):
-        _queue_after_commit("send_invitations", ids[start:start + INVITATION_BATCH])
+        queue_after_commit("accounts.tasks.send_invitations", ids[start:start + INVITATION_BATCH])
     return invitations
 
 
@@ -144,7 +136,7 @@ def password_reset_request(*, email: str) -> None:
     """
     email = normalise_email(email)
     if count_in_window(f"password-reset:{email}", 60 * 60) <= settings.PASSWORD_RESETS_PER_HOUR:
-        _queue_after_commit("send_password_reset", email)
+        queue_after_commit("accounts.tasks.send_password_reset", email)
 
 
 def password_reset_send(*, email: str) -> int:

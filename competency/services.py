@@ -17,7 +17,7 @@ from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
-from core.db import first_free, save_unique
+from core.db import first_free, queue_after_commit, save_unique
 from core.emails import absolute_url, render_plain
 from core.history import record_m2m_history
 from core.uploads import ImportFailed, decode
@@ -40,14 +40,6 @@ from .models import (
     VersionStatus,
 )
 from .selectors import matching_scale, scale_levels_by_scale
-
-
-def _queue_after_commit(task_name: str, *args) -> None:
-    """The one place services reach tasks (tasks import services, not the other way round). Queued
-    after the commit, so the worker finds what this transaction wrote."""
-    from . import tasks
-
-    transaction.on_commit(lambda: getattr(tasks, task_name).delay(*args))
 
 
 # --- frameworks and versions ---------------------------------------------------------------------
@@ -434,7 +426,7 @@ def review_invite(*, version: FrameworkVersion, users: Iterable, actor) -> list[
         if user.pk not in already
     ]
     if created:
-        _queue_after_commit("send_review_invitations", [invitation.pk for invitation in created])
+        queue_after_commit("competency.tasks.send_review_invitations", [invitation.pk for invitation in created])
     return created
 
 

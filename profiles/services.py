@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import describe_role
 from competency.models import Competency, FrameworkVersion, VersionStatus
-from core.db import advisory_lock, save_unique
+from core.db import advisory_lock, queue_after_commit, save_unique
 from core.uploads import ImportFailed
 
 from .models import (
@@ -337,16 +337,8 @@ def people_import_queue(*, pending_id: int) -> bool:
             status=ImportStatus.QUEUED
         )
         if claimed:
-            _queue_after_commit("apply_people_import", pending_id)
+            queue_after_commit("profiles.tasks.apply_people_import", pending_id)
     return bool(claimed)
-
-
-def _queue_after_commit(task_name: str, *args) -> None:
-    """The one place this module reaches its tasks (tasks import services, not the other way round).
-    Queued after the commit, so the worker finds what this transaction wrote."""
-    from . import tasks
-
-    transaction.on_commit(lambda: getattr(tasks, task_name).delay(*args))
 
 
 def people_import_apply(*, import_id: int) -> dict:

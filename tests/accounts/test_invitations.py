@@ -17,7 +17,7 @@ def test_a_task_that_runs_again_sends_only_what_was_not_sent(monkeypatch, hr):
     from accounts.tasks import send_invitations
 
     users = [User.objects.create_user(f"new{n}@example.com", password=None) for n in range(3)]
-    monkeypatch.setattr(services, "_queue_after_commit", lambda *args: None)  # the test runs the task itself
+    monkeypatch.setattr(services, "queue_after_commit", lambda *args: None)  # the test runs the task itself
     ids = [invitation.pk for invitation in services.invitations_create(users=users, actor=hr)]
     original = EmailBackend.send_messages
     calls = []
@@ -41,10 +41,11 @@ def test_a_task_that_runs_again_sends_only_what_was_not_sent(monkeypatch, hr):
 
 def test_invitations_are_queued_one_task_per_batch(monkeypatch, hr):
     queued = []
-    monkeypatch.setattr(services, "_queue_after_commit", lambda name, ids: queued.append((name, len(ids))))
+    monkeypatch.setattr(services, "queue_after_commit", lambda name, ids: queued.append((name, len(ids))))
     users = [User.objects.create_user(f"n{n}@example.com", password=None) for n in range(250)]
     services.invitations_create(users=users, actor=hr)
-    assert queued == [("send_invitations", 100), ("send_invitations", 100), ("send_invitations", 50)]
+    assert queued == [("accounts.tasks.send_invitations", 100), ("accounts.tasks.send_invitations", 100),
+                      ("accounts.tasks.send_invitations", 50)]
 
 
 def test_an_invitation_email_is_plain_text_with_a_link_to_the_public_address(settings, hr,

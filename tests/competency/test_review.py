@@ -50,7 +50,7 @@ def test_a_redelivered_invitation_task_sends_only_what_was_not_sent(in_review, h
     from competency.tasks import send_review_invitations
 
     people = [UserFactory(email=f"s{n}@example.com") for n in range(3)]
-    monkeypatch.setattr(services, "_queue_after_commit", lambda *args: None)  # the test runs the task itself
+    monkeypatch.setattr(services, "queue_after_commit", lambda *args: None)  # the test runs the task itself
     ids = [invitation.pk for invitation in services.review_invite(version=in_review, users=people, actor=hr)]
     from django.core.mail.backends.locmem import EmailBackend
 
