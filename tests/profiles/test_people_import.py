@@ -32,6 +32,17 @@ def upload(client, content: str | bytes, name: str = "people.csv", encoding: str
     return client.post("/people/import/", {"file": SimpleUploadedFile(name, data), "encoding": encoding})
 
 
+def import_confirmed(client, content: str, capture_on_commit) -> PeopleImport:
+    """Uploads `content` as the test's first file, confirms it and runs the import (its task runs on
+    commit); the import as it ends."""
+    upload(client, content)
+    job = PeopleImport.objects.get()  # the first upload of the test
+    with capture_on_commit(execute=True):
+        client.post(f"/people/imports/{job.pk}/confirm/")
+    job.refresh_from_db()
+    return job
+
+
 def run_import(content: str, actor):
     plan = plan_people_import(read_table(content.encode(), "people.csv"))
     return plan, apply_people_plan(plan, actor=actor)
@@ -90,11 +101,7 @@ def test_a_missing_row_never_deactivates_but_an_explicit_no_does(units, profile,
 
 def test_the_new_accounts_get_an_invitation_that_lets_them_choose_a_password(signed_in, client, units, profile,
                                                                            django_capture_on_commit_callbacks):
-    upload(signed_in, GOOD)
-    job = PeopleImport.objects.get()
-    with django_capture_on_commit_callbacks(execute=True):
-        signed_in.post(f"/people/imports/{job.pk}/confirm/")
-    job.refresh_from_db()
+    job = import_confirmed(signed_in, GOOD, django_capture_on_commit_callbacks)
     assert job.status == ImportStatus.DONE and job.summary == {"created": 3, "updated": 0, "unchanged": 0, "invited": 3}
     assert sorted(m.to[0] for m in mail.outbox) == ["amara@example.com", "jonas@example.com", "maria@example.com"]
     body = next(m.body for m in mail.outbox if m.to == ["maria@example.com"])
@@ -353,11 +360,7 @@ def test_an_uploaded_file_is_not_kept_after_the_import_nor_when_nobody_confirms_
 
     from profiles.tasks import purge_people_imports
 
-    upload(signed_in, GOOD)
-    job = PeopleImport.objects.get()
-    with django_capture_on_commit_callbacks(execute=True):
-        signed_in.post(f"/people/imports/{job.pk}/confirm/")
-    job.refresh_from_db()
+    job = import_confirmed(signed_in, GOOD, django_capture_on_commit_callbacks)
     assert job.status == ImportStatus.DONE and bytes(job.content) == b"" and job.summary["created"] == 3
     upload(signed_in, GOOD.replace("E1,", "E9,").replace("maria@", "m9@"))
     stale = PeopleImport.objects.get(status=ImportStatus.PENDING)
