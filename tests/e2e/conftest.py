@@ -49,7 +49,9 @@ def pytest_runtest_makereport(item, call):
 
 
 def _open_page(browser, request, **context_options):
-    context = browser.new_context(**context_options)
+    # Reduced motion turns Bootstrap's collapse and fade transitions off, so a
+    # click never lands on a menu that is still opening.
+    context = browser.new_context(reduced_motion="reduce", **context_options)
     page = context.new_page()
     page.set_default_timeout(15_000)
     return context, page

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -38,6 +40,8 @@ def test_a_leader_on_a_phone_gets_a_usable_dashboard_and_can_sign_out(phone_page
     # Nothing wider than the phone: no sideways scrolling.
     assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
     page.get_by_role("button", name="Show navigation").click()
+    expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
     page.get_by_test_id("user-menu").click()
+    expect(page.get_by_test_id("user-menu")).to_have_attribute("aria-expanded", "true")
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(f"{live_server.url}/accounts/login/")
