@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("frameworks/", include("competency.urls")),
     path("", include("profiles.urls")),
+    path("assessments/", include("assessments.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
