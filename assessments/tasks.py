@@ -23,3 +23,32 @@ def send_cycle_emails(cycle_id: int) -> int:
     from .services import emails
 
     return emails.send_cycle_emails(cycle_id)
+
+
+@shared_task(name="assessments.tasks.send_recorded_emails", acks_late=True, autoretry_for=(OSError,),
+             retry_backoff=60, max_retries=5)
+def send_recorded_emails(email_ids: list[int]) -> int:
+    """One batch of recorded cycle emails; a retry or a redelivery sends only those not sent yet, and a
+    mail server that is down is tried again with growing pauses."""
+    from .services import emails
+
+    return emails.send_recorded_emails(email_ids)
+
+
+@shared_task(name="assessments.tasks.send_due_reminders", acks_late=True)
+def send_due_reminders(today: str | None = None) -> int:
+    """The daily run (beat, or `manage.py send_assessment_reminders` without Redis): closes the cycles
+    past their close and sends the reminders due today (`today`, an ISO date, stands in for the date)."""
+    from datetime import date
+
+    from .services import emails
+
+    return emails.send_due_reminders(date.fromisoformat(today) if today else None)
+
+
+@shared_task(name="assessments.tasks.notify_results", acks_late=True)
+def notify_results(cycle_id: int) -> int:
+    """Tells each leader of a released cycle that their results are there; once per release."""
+    from .services import emails
+
+    return emails.notify_results(cycle_id)

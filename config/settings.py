@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import (
@@ -281,6 +282,9 @@ CELERY_TASK_DEFAULT_QUEUE = "proficio"
 CELERY_BEAT_SCHEDULE = {
     "purge-stale-imports": {"task": "competency.tasks.purge_stale_imports", "schedule": timedelta(hours=6)},
     "purge-people-imports": {"task": "profiles.tasks.purge_people_imports", "schedule": timedelta(hours=6)},
+    # Closes cycles past their close day, then sends the day's 360° reminders (07:00 in TIME_ZONE).
+    "send-assessment-reminders": {"task": "assessments.tasks.send_due_reminders",
+                                  "schedule": crontab(hour=7, minute=0)},
 }
 
 # Forms
