@@ -49,6 +49,7 @@ def build_world() -> World:
     world = World(users=users, people=people, objects={"head_office": head_office, "plant": plant})
     add_frameworks(world)
     add_profiles(world)
+    add_assessments(world)
     return world
 
 
@@ -120,4 +121,66 @@ def add_frameworks(world: World) -> None:
         published_area=area, review_framework=review.framework, review=review, comment=comment, pending_import=pending,
         published_competency=published.competencies.get(), unused_scale=unused, default_scale=scale,
         draft_framework=tidy.framework,
+    )
+
+
+def add_assessments(world: World) -> None:
+    """Two cycles rating `leader` and `manager` against the published version: "Spring 360", released,
+    with answers from self, manager and three peers (`colleague` among them) and a comment; and "Autumn
+    360", open, with `colleague` nominated as the leader's peer awaiting a decision, and an external
+    rater whose personal link is `world.objects["external_token"]`."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from assessments.models import Answer, Group, Participant, Questionnaire, QuestionnaireStatus, ResultComment
+    from assessments.release import release_cycle
+    from assessments.services import cycles
+    from profiles.models import Person
+    from tests.factories import PersonFactory
+
+    hr = world.user("hr")
+    version = world.objects["published"]
+    competency = world.objects["published_competency"]
+    today = timezone.localdate()
+    rated = Person.objects.filter(pk__in=[world.people["leader"].pk, world.people["manager"].pk])
+    extra_peers = [PersonFactory(org_unit=world.objects["plant"], employee_id=f"P00{n}") for n in (1, 2)]
+
+    def cycle_for(name: str):
+        cycle = cycles.create_cycle(actor=hr, name=name, framework_version=version, opens_on=today,
+                                    closes_on=today + timedelta(days=21))
+        cycles.add_leaders(cycle, rated, actor=hr)
+        cycles.start_opening(cycle, actor=hr)
+        cycles.open_cycle(cycle.pk, actor=hr)
+        cycle.refresh_from_db()
+        return cycle, Participant.objects.get(cycle=cycle, person=world.people["leader"])
+
+    released, released_leader = cycle_for("Spring 360")
+    for peer in [world.people["colleague"], *extra_peers]:
+        Questionnaire.objects.create(participant=released_leader, group=Group.PEER, rater=peer, invited_at=timezone.now())
+    for questionnaire in Questionnaire.objects.filter(participant=released_leader):
+        Answer.objects.create(questionnaire=questionnaire, competency=competency, level=3,
+                              comment="Sets a clear direction" if questionnaire.group == Group.PEER else "")
+        questionnaire.status = QuestionnaireStatus.SUBMITTED
+        questionnaire.submitted_at = timezone.now()
+        questionnaire.save()
+    cycles.close_cycle(released, actor=hr)
+    release_cycle(released, actor=hr)
+    released.refresh_from_db()
+
+    open_cycle, open_leader = cycle_for("Autumn 360")
+    nomination = Questionnaire.objects.create(
+        participant=open_leader, group=Group.PEER, rater=world.people["colleague"],
+        status=QuestionnaireStatus.NOMINATED, nominated_by=world.user("leader"))
+    external = Questionnaire(participant=open_leader, group=Group.EXTERNAL, external_name="Casey Customer",
+                             external_email="casey@customer.example", invited_at=timezone.now())
+    token = external.new_token()
+    external.save()
+    world.objects.update(
+        released_cycle=released, released_leader=released_leader, open_cycle=open_cycle, open_leader=open_leader,
+        open_manager=Participant.objects.get(cycle=open_cycle, person=world.people["manager"]),
+        self_questionnaire=Questionnaire.objects.get(participant=open_leader, group=Group.SELF),
+        manager_questionnaire=Questionnaire.objects.get(participant=open_leader, group=Group.MANAGER),
+        nomination=nomination, external_token=token,
+        released_comment=ResultComment.objects.filter(participant=released_leader).first(),
     )
