@@ -65,10 +65,18 @@ def _request(client, world, role: str, method: str, url: str, data: dict):
     return getattr(client, method)(url, data=data) if method == "post" else client.get(url)
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """One world for the whole module, built once in a transaction that is rolled back at the end;
+    each test runs inside it in a savepoint of its own, so nothing one test writes reaches another."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("row", MATRIX, ids=lambda row: row.id)
-def test_access_matrix(row: Row, client):
-    world = build_world()
+def test_access_matrix(row: Row, client, world):
     url = resolve_url(row, world)
     mismatches = []
     for method, expected in (("get", row.get), ("post", row.post)):
@@ -88,8 +96,7 @@ def test_access_matrix(row: Row, client):
 
 
 @pytest.mark.django_db
-def test_anonymous_visitors_are_sent_to_login_everywhere_but_the_public_pages(client):
-    world = build_world()
+def test_anonymous_visitors_are_sent_to_login_everywhere_but_the_public_pages(client, world):
     for row in MATRIX:
         if row.name in ANONYMOUS_ALLOWED:
             continue
@@ -99,8 +106,7 @@ def test_anonymous_visitors_are_sent_to_login_everywhere_but_the_public_pages(cl
 
 
 @pytest.mark.django_db
-def test_an_auditor_post_to_any_url_is_refused(client):
-    world = build_world()
+def test_an_auditor_post_to_any_url_is_refused(client, world):
     client.force_login(world.user("auditor"))
     for row in MATRIX:
         if row.name in AUDITOR_WRITABLE_VIEWS or row.name == "admin:*":
