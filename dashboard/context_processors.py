@@ -35,6 +35,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Role profiles", "profiles:profile_list", "fa-id-card", "profile.browse"),
     NavItem("People", "profiles:person_list", "fa-users", "person.browse"),
     NavItem("Organisation", "profiles:orgunit_tree", "fa-building", "orgunit.browse"),
+    NavItem("360° cycles", "assessments:cycle_list", "fa-arrows-rotate", "cycle.browse"),
     NavItem("Accounts", "accounts:account_list", "fa-user-shield", "account.browse"),
 ]
 STATUSES = {"VersionStatus": VersionStatus, "CommentStatus": CommentStatus, "ProfileStatus": ProfileStatus,
