@@ -126,7 +126,7 @@ def add_frameworks(world: World) -> None:
 
 def add_assessments(world: World) -> None:
     """Two cycles rating `leader` and `manager` against the published version: "Spring 360", released,
-    with answers from self, manager and three peers (`colleague` among them) and a comment; and "Autumn
+    with answers from self (with a comment), manager and one peer, `colleague` (too few to show); and "Autumn
     360", open, with `colleague` nominated as the leader's peer awaiting a decision, and an external
     rater whose personal link is `world.objects["external_token"]`."""
     from datetime import timedelta
@@ -137,14 +137,11 @@ def add_assessments(world: World) -> None:
     from assessments.release import release_cycle
     from assessments.services import cycles
     from profiles.models import Person
-    from tests.factories import PersonFactory
-
     hr = world.user("hr")
     version = world.objects["published"]
     competency = world.objects["published_competency"]
     today = timezone.localdate()
     rated = Person.objects.filter(pk__in=[world.people["leader"].pk, world.people["manager"].pk])
-    extra_peers = [PersonFactory(org_unit=world.objects["plant"], employee_id=f"P00{n}") for n in (1, 2)]
 
     def cycle_for(name: str):
         cycle = cycles.create_cycle(actor=hr, name=name, framework_version=version, opens_on=today,
@@ -156,11 +153,11 @@ def add_assessments(world: World) -> None:
         return cycle, Participant.objects.get(cycle=cycle, person=world.people["leader"])
 
     released, released_leader = cycle_for("Spring 360")
-    for peer in [world.people["colleague"], *extra_peers]:
-        Questionnaire.objects.create(participant=released_leader, group=Group.PEER, rater=peer, invited_at=timezone.now())
+    Questionnaire.objects.create(participant=released_leader, group=Group.PEER, rater=world.people["colleague"],
+                                 invited_at=timezone.now())
     for questionnaire in Questionnaire.objects.filter(participant=released_leader):
         Answer.objects.create(questionnaire=questionnaire, competency=competency, level=3,
-                              comment="Sets a clear direction" if questionnaire.group == Group.PEER else "")
+                              comment="I set a clear direction" if questionnaire.group == Group.SELF else "")
         questionnaire.status = QuestionnaireStatus.SUBMITTED
         questionnaire.submitted_at = timezone.now()
         questionnaire.save()
