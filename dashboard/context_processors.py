@@ -22,6 +22,9 @@ class NavItem:
     url_name: str
     icon: str
     action: str
+    #: Shown to leaders only (e.g. "My questionnaires": HR, quality and auditors are rarely raters and
+    #: reach theirs from the emailed links, without another query on every page).
+    leaders_only: bool = False
 
     @property
     def url(self) -> str:
@@ -36,6 +39,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("People", "profiles:person_list", "fa-users", "person.browse"),
     NavItem("Organisation", "profiles:orgunit_tree", "fa-building", "orgunit.browse"),
     NavItem("360° cycles", "assessments:cycle_list", "fa-arrows-rotate", "cycle.browse"),
+    NavItem("My questionnaires", "assessments:my_questionnaires", "fa-list-check", "questionnaire.browse", leaders_only=True),
     NavItem("Accounts", "accounts:account_list", "fa-user-shield", "account.browse"),
 ]
 STATUSES = {"VersionStatus": VersionStatus, "CommentStatus": CommentStatus, "ProfileStatus": ProfileStatus,
@@ -50,8 +54,11 @@ def shell(request: HttpRequest) -> dict:
         is_manager = user.role == Role.LEADER and manages_anyone(user)
         path = request.path
         for item in NAVIGATION:
-            if can(user, item.action):
-                url = item.url
-                active = path == url if url == "/" else path.startswith(url)
-                items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+            if can(user, item.action) and (not item.leaders_only or user.role == Role.LEADER):
+                items.append({"label": item.label, "url": item.url, "icon": item.icon, "active": False})
+        # The active entry is the one whose address is the longest start of this page's path, so that
+        # /assessments/mine/ marks "My questionnaires", not "360° cycles" (/assessments/).
+        matches = [entry for entry in items if path == entry["url"] or (entry["url"] != "/" and path.startswith(entry["url"]))]
+        if matches:
+            max(matches, key=lambda entry: len(entry["url"]))["active"] = True
     return {"nav_items": items, "proficio_version": __version__, "user_is_manager": is_manager, **STATUSES}

@@ -118,3 +118,36 @@ def leader_overview(user) -> dict:
     reports = list(person.reports.select_related("user", "org_unit", "role_profile").filter(active=True))
     sheet = profile_sheet(person.role_profile, with_extras=False, approved_only=True) if person.role_profile else None
     return {"person": person, "reports": reports, "sheet": sheet}
+
+
+# --- 360° assessments --------------------------------------------------------------------------------
+
+
+def open_cycles(limit: int = 5) -> list:
+    """Open cycles with their response rates, for HR's and quality's dashboard. One query."""
+    from assessments.models import CycleStatus
+    from assessments.progress import cycles_for_list, response_rate
+
+    cycles = list(cycles_for_list(CycleStatus.OPEN)[:limit])
+    for cycle in cycles:
+        cycle.response_rate = response_rate(cycle.submitted_count, cycle.invited_count)
+    return cycles
+
+
+def leader_assessments(person) -> dict:
+    """A leader's questionnaires still to answer, the cycles in which they nominate raters, and their
+    latest released results (read from the stored cells only)."""
+    from assessments.models import CycleStatus, Participant
+    from assessments.results import latest_results_for
+    from assessments.selectors import my_questionnaires
+
+    if person is None:
+        return {}
+    pending = my_questionnaires(person).pending
+    return {
+        "pending_questionnaires": pending[:5],
+        "pending_count": len(pending),
+        "open_participations": list(Participant.objects.filter(person=person, cycle__status=CycleStatus.OPEN)
+                                    .select_related("cycle").order_by("cycle__closes_on")),
+        "latest_results": latest_results_for(person),
+    }

@@ -16,11 +16,13 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict = {"role": user.role, "todos": selectors.todos(user)}
     if user.role in (Role.HR, Role.QUALITY):
         context["figures"] = selectors.organisation_figures()
+        context["open_cycles"] = selectors.open_cycles()
         template = "dashboard/home_manager.html"
     elif user.role == Role.AUDITOR:
         context["figures"] = selectors.organisation_figures()
         template = "dashboard/home_auditor.html"
     else:
         context.update(selectors.leader_overview(user))
+        context.update(selectors.leader_assessments(context["person"]))
         template = "dashboard/home_leader.html"
     return render(request, template, context)

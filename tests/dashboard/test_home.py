@@ -4,7 +4,7 @@ import pytest
 
 from competency import services as framework_services
 from tests.factories import PersonFactory, UserFactory
-from tests.helpers import build_framework, text
+from tests.helpers import build_framework, text, visible_text
 from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -70,13 +70,15 @@ def test_dashboard_queries_do_not_grow_with_the_organisation(client, reports, dj
         PersonFactory(manager=world.people["manager"])
     client.force_login(world.user("hr"))
     # session, user, review requests, versions to approve or publish, profiles to approve, the people,
-    # frameworks and role profiles aggregates
-    with django_assert_num_queries(8):
+    # frameworks and role profiles aggregates, open cycles with their counts
+    with django_assert_num_queries(9):
         assert client.get("/").status_code == 200
     client.force_login(world.user("manager"))
     # session, user, review requests, own person, person with unit, manager and role, reports, the role's
-    # scale levels (its approved requirements are stored with it), "has active reports?" for the header badge
-    with django_assert_num_queries(8):
+    # scale levels (its approved requirements are stored with it), "has active reports?" for the header badge,
+    # questionnaires to answer, open participations, and the latest results (participation, scale levels,
+    # shown cells, shown comments)
+    with django_assert_num_queries(14):
         assert client.get("/").status_code == 200
 
 
@@ -111,3 +113,35 @@ def test_a_to_do_list_is_shortened_not_endless(client, hr, scale):
         framework_services.version_submit_for_review(version=draft, actor=hr)
     client.force_login(hr)
     assert text(client.get("/")).count('data-kind="approve"') == 10
+
+
+def test_hr_sees_open_cycles_with_their_response_rate(client):
+    from tests.assessments.builders import answer, team_cycle
+
+    team = team_cycle(peers=3, reports=0)
+    answer(team.questionnaire("self"), 3)
+    client.force_login(team.hr)
+    html = client.get("/").content.decode()
+    assert "Open 360° cycles" in html and team.cycle.name in html
+    # self, manager and three peers invited; the self-assessment answered
+    assert "20 % answered" in visible_text(client.get("/")) and "(1 of 5)" in visible_text(client.get("/"))
+
+
+def test_a_leader_sees_what_to_answer_and_their_latest_results(client):
+    from assessments.release import release_cycle
+    from tests.assessments.builders import answer, close, team_cycle
+
+    team = team_cycle(peers=3, reports=0)
+    client.force_login(team.leader.user)
+    page = visible_text(client.get("/"))
+    assert "My questionnaires 1 to answer" in page and "Your self-assessment" in page
+    assert "Your raters in Cycle leadership" in page
+    assert "No results released for you yet" in page
+    for questionnaire in team.participant.questionnaires.all():
+        answer(questionnaire, 2 if questionnaire.group == "self" else 4)
+    close(team.cycle, team.hr)
+    release_cycle(team.cycle, actor=team.hr)
+    page = visible_text(client.get("/"))
+    assert "My questionnaires 0 to answer" in page and "Nothing to answer right now" in page
+    assert "My latest results Cycle leadership" in page
+    assert "4 hidden strengths" in page and "0 blind spots" in page
