@@ -247,3 +247,9 @@ def answered_count(questionnaire: Questionnaire) -> tuple[int, int]:
     ids = required_ids(questionnaire.participant)
     answered = Answer.objects.filter(questionnaire=questionnaire, competency_id__in=ids).count()
     return answered, len(ids)
+
+
+def answered_of(questionnaire_ref: str):
+    """How many answers the questionnaire at `questionnaire_ref` (an OuterRef path) holds, as a count
+    subquery: for pages and emails that say "n of m answered" without reading the answers."""
+    return count_of(Answer.objects.filter(questionnaire=OuterRef(questionnaire_ref)), "questionnaire")

@@ -96,3 +96,184 @@ def bar_chart(*, title: str, rows: list[tuple[str, str, int, bool]], levels: lis
         chart.bars.append(Bar(label=label, title=bar_title, value=value, highlight=highlight, y=y,
                               text_y=y + BAR - 5, width=round(step * min(value, top_level), 1)))
     return chart
+
+
+# --- radar chart -----------------------------------------------------------------------------------
+
+RADAR_RADIUS = 130
+RADAR_LABEL_GAP = 10
+RADAR_MARGIN = 8
+RADAR_AXIS_LABEL_WIDTH = 84  # units; codes longer than this are shortened with "…" (the full name is its title)
+#: How each series is drawn: colour, dash pattern, marker and the legend's line style, so that they
+#: differ without colour too.
+RADAR_STYLES = {
+    "self": ("#d1495b", "6 4", "circle", "dashed"),
+    "others": ("#1d3557", "", "square", "solid"),
+    "required": ("#2a9d8f", "2 3", "none", "dotted"),
+    "manager": ("#8d5fd3", "8 3 2 3", "diamond", "double"),
+}
+
+
+@dataclass(frozen=True)
+class RadarAxis:
+    label: str
+    title: str
+    x: float
+    y: float
+    label_x: float
+    label_y: float
+    anchor: str
+
+
+@dataclass(frozen=True)
+class RadarMarker:
+    x: float
+    y: float
+    title: str
+    path: str  # the marker's outline, drawn as a path around (x, y)
+
+
+@dataclass(frozen=True)
+class RadarSeries:
+    key: str
+    name: str
+    colour: str
+    dash: str
+    legend_line: str  # a CSS border style that looks like the drawn line
+    closed: bool
+    paths: list[str]
+    markers: list[RadarMarker]
+    values: list[float | None]
+
+
+@dataclass(frozen=True)
+class RadarRing:
+    value: int
+    radius: float
+    points: str
+    label_x: float
+    label_y: float
+
+
+@dataclass
+class RadarChart:
+    title: str
+    description: str
+    view_box: str
+    width: float
+    height: float
+    cx: float
+    cy: float
+    axes: list[RadarAxis] = field(default_factory=list)
+    rings: list[RadarRing] = field(default_factory=list)
+    series: list[RadarSeries] = field(default_factory=list)
+    legend: list[tuple[int, str]] = field(default_factory=list)
+    font: int = FONT
+
+    @property
+    def table_rows(self) -> list[tuple[str, list[str]]]:
+        """The chart's figures as rows of a table: (axis title, one value per series, "–" where none)."""
+        return [(axis.title, ["–" if s.values[i] is None else figure(s.values[i]) for s in self.series])
+                for i, axis in enumerate(self.axes)]
+
+
+def figure(value: float) -> str:
+    """A value as charts print it: at most two decimals, no trailing zeros (4, 3.5, 3.67)."""
+    text = f"{float(value):.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _short_to(label: str, width: float) -> str:
+    if text_width(label) <= width:
+        return label
+    end = len(label)
+    while end and text_width(label[:end] + "…") > width:
+        end -= 1
+    return label[:end].rstrip() + "…"
+
+
+def _marker_path(shape: str, x: float, y: float) -> str:
+    if shape == "square":
+        return f"M{x - 3.5:.1f} {y - 3.5:.1f}h7v7h-7z"
+    if shape == "diamond":
+        return f"M{x:.1f} {y - 4.5:.1f}l4.5 4.5l-4.5 4.5l-4.5 -4.5z"
+    if shape == "circle":
+        return f"M{x - 3.5:.1f} {y:.1f}a3.5 3.5 0 1 0 7 0a3.5 3.5 0 1 0 -7 0z"
+    return ""
+
+
+def radar_chart(*, title: str, description: str, axes: list[tuple[str, str]],
+                series: list[tuple[str, str, list[float | None]]], levels: list[tuple[int, str]]) -> RadarChart:
+    """A radar (spider) chart: one spoke per axis, one ring per level, one outline per series.
+
+    `axes`: (short label, full title) in order around the chart, clockwise from the top; `series`:
+    (key, name, one value or None per axis); the key picks the drawing style (RADAR_STYLES). A series
+    with gaps is drawn as separate runs between the values it has, never through a missing one.
+    The viewBox holds every label, so the chart is whole at any width it is drawn at."""
+    top_level = max((value for value, _name in levels), default=1)
+    count = max(len(axes), 1)
+    radius = RADAR_RADIUS
+
+    def point(index: int, value: float) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * index / count
+        r = radius * max(0.0, min(value, top_level)) / top_level
+        return round(r * math.cos(angle), 1), round(r * math.sin(angle), 1)
+
+    chart_axes = []
+    min_x, max_x, min_y, max_y = -radius, radius, -radius, radius
+    for index, (label, axis_title) in enumerate(axes):
+        angle = -math.pi / 2 + 2 * math.pi * index / count
+        cos, sin = math.cos(angle), math.sin(angle)
+        short = _short_to(label, RADAR_AXIS_LABEL_WIDTH)
+        width = text_width(short)
+        lx = (radius + RADAR_LABEL_GAP) * cos
+        ly = (radius + RADAR_LABEL_GAP) * sin + FONT * 0.35 + (FONT * 0.5 * sin)
+        anchor = "start" if cos > 0.3 else "end" if cos < -0.3 else "middle"
+        left = lx if anchor == "start" else lx - width if anchor == "end" else lx - width / 2
+        min_x, max_x = min(min_x, left), max(max_x, left + width)
+        min_y, max_y = min(min_y, ly - FONT), max(max_y, ly + 3)
+        x, y = point(index, top_level)
+        chart_axes.append(RadarAxis(label=short, title=axis_title, x=x, y=y, label_x=round(lx, 1), label_y=round(ly, 1),
+                                    anchor=anchor))
+    rings = []
+    for value, _name in levels:
+        corners = [point(index, value) for index in range(count)]
+        rings.append(RadarRing(value=value, radius=round(radius * value / top_level, 1),
+                               points=" ".join(f"{x},{y}" for x, y in corners),
+                               label_x=3, label_y=round(-radius * value / top_level - 2, 1)))
+    drawn = []
+    for key, name, values in series:
+        colour, dash, shape, legend_line = RADAR_STYLES.get(key, ("#495057", "", "circle", "solid"))
+        present = [v is not None for v in values]
+        closed = bool(values) and all(present) and len(values) >= 3
+        paths: list[str] = []
+        if closed:
+            corners = [point(i, float(v)) for i, v in enumerate(values)]
+            paths.append("M" + " L".join(f"{x} {y}" for x, y in corners) + " Z")
+        elif any(present):
+            # Runs of neighbouring values, around the circle: a run wraps from the last axis to the first.
+            start = next((i for i in range(len(values)) if not present[i]), 0)
+            order = [(start + step) % len(values) for step in range(1, len(values) + 1)]
+            run: list[tuple[float, float]] = []
+            for i in order + [None]:
+                if i is not None and present[i]:
+                    run.append(point(i, float(values[i])))
+                    continue
+                if len(run) >= 2:
+                    paths.append("M" + " L".join(f"{x} {y}" for x, y in run))
+                run = []
+        markers = []
+        if shape != "none":
+            for i, value in enumerate(values):
+                if value is not None and i < len(axes):
+                    x, y = point(i, float(value))
+                    markers.append(RadarMarker(x=x, y=y, title=f"{axes[i][1]}: {name} {figure(value)}",
+                                               path=_marker_path(shape, x, y)))
+        drawn.append(RadarSeries(key=key, name=name, colour=colour, dash=dash, legend_line=legend_line, closed=closed,
+                                 paths=paths,
+                                 markers=markers, values=[None if v is None else float(v) for v in values]))
+    min_x, min_y = math.floor(min_x - RADAR_MARGIN), math.floor(min_y - RADAR_MARGIN)
+    width, height = math.ceil(max_x + RADAR_MARGIN) - min_x, math.ceil(max_y + RADAR_MARGIN) - min_y
+    return RadarChart(title=title, description=description, view_box=f"{min_x} {min_y} {width} {height}",
+                      width=width, height=height, cx=0, cy=0, axes=chart_axes, rings=rings, series=drawn,
+                      legend=list(levels))

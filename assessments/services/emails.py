@@ -33,12 +33,11 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from core.db import count_of, queue_after_commit
+from core.db import queue_after_commit
 from core.emails import absolute_url, render_plain
 
 from ..models import (
     OPEN_STATUSES,
-    Answer,
     Cycle,
     CycleEmail,
     CycleStatus,
@@ -48,6 +47,7 @@ from ..models import (
     Questionnaire,
     QuestionnaireStatus,
 )
+from ..selectors import answered_of
 from . import cycles as cycle_services
 
 logger = logging.getLogger(__name__)
@@ -296,7 +296,7 @@ def _loaded(email_ids: list[int]):
         CycleEmail.objects.filter(pk__in=email_ids, sent_at__isnull=True)
         .select_related("cycle", "questionnaire__rater__user", "participant__person__user",
                         "participant__manager__user")
-        .annotate(answered=count_of(Answer.objects.filter(questionnaire=OuterRef("questionnaire")), "questionnaire"))
+        .annotate(answered=answered_of("questionnaire"))
     )
 
 

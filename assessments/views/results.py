@@ -1,3 +1,171 @@
+"""Released results: releasing a cycle, a leader's results page, the cycle export, withholding a comment.
+
+Every page here reads the stored figures through `assessments.results`; none reads an answer.
+"""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+import csv
+import io
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts.permissions import can, get_for_user, require
+from core.responses import done, form_page, refuse
+from core.spreadsheets import formula_safe
+
+from .. import results as read
+from ..models import Cycle, CycleStatus, ResultComment
+from ..release import release_cycle
+from ..forms_results import WithholdForm
+from ..services.results import withhold_comment
+
+
+def _cycle_page(cycle: Cycle) -> str:
+    return reverse("assessments:cycle_detail", args=[cycle.pk])
+
+
+@require_POST
+def cycle_release(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = get_for_user(request.user, Cycle, "cycle.release", pk=pk)
+    again = cycle.release_number > 0
+    try:
+        release = release_cycle(cycle, actor=request.user)
+    except ValidationError as error:
+        return refuse(request, error, _cycle_page(cycle))
+    leaders = f"{release.leaders} leader{'s' if release.leaders != 1 else ''}"
+    if again:
+        message = (f"Release {release.number} of {cycle}: the results of {leaders} were updated with "
+                   f"{release.answers_added} new answer{'s' if release.answers_added != 1 else ''}.")
+    else:
+        message = f"Results of {cycle} released for {leaders}. They are told by email."
+    return done(request, message, _cycle_page(cycle))
+
+
+@require_safe
+def participant_results(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = get_for_user(request.user, read.results_participants(), "participant.results", pk=pk)
+    results = read.participant_results(participant)
+    return _render_results(request, results)
+
+
+def _render_results(request: HttpRequest, results: read.ParticipantResults) -> HttpResponse:
+    participant = results.participant
+    return render(request, "assessments/results/participant_results.html", {
+        "results": results, "participant": participant, "cycle": participant.cycle,
+        "chart": results.chart() if results.has_figures else None,
+        "can_withhold": can(request.user, "comment.withhold"),
+        "can_see_cycle": can(request.user, "cycle.view", participant.cycle),
+    })
+
+
+# --- exports ---------------------------------------------------------------------------------------
+
+
+def _cell(value) -> object:
+    if isinstance(value, str):
+        return formula_safe(value)
+    return value
+
+
+def _csv_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return formula_safe(value)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_safe
+def cycle_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Unknown export format.")
+    cycle = get_for_user(request.user, Cycle, "cycle.export", pk=pk)
+    if cycle.status != CycleStatus.RELEASED:
+        refusal = ValidationError(f"The results of {cycle} are not released yet: there is nothing to export.")
+        return refuse(request, refusal, _cycle_page(cycle))
+    filename = f"{slugify(cycle.name) or 'cycle'}-results-r{cycle.release_number}.{fmt}"
+    rows = read.cycle_rows(cycle)
+    if fmt == "csv":
+        writer = csv.writer(_Echo())
+
+        def lines():
+            yield "\ufeff"  # spreadsheets read the file as UTF-8
+            for row in rows:
+                yield writer.writerow([_csv_text(value) for value in row])
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(_xlsx(cycle, rows),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _xlsx(cycle: Cycle, rows) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Results")
+    for row in rows:
+        sheet.append([_cell(value) for value in row])
+    notes = workbook.create_sheet("About")
+    notes.append([formula_safe(f"{cycle.name}: shown results, release {cycle.release_number}")])
+    notes.append(["Only figures that may be shown are exported. A group too small to show is pooled into "
+                  "“Other colleagues”; a pool still too small reads “too few to show”, and its answers are in "
+                  "no figure."])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- withholding a comment -------------------------------------------------------------------------
+
+
+def _comment(request: HttpRequest, pk: int) -> ResultComment:
+    """A released comment for withholding: 404 outside the audience of the leader's results (the
+    comment's audience; "comment.view" is the framework review comments' rule), 403 inside it for
+    anyone but HR and quality."""
+    comment = get_object_or_404(ResultComment.objects.select_related("participant__cycle", "participant__person__user"),
+                                pk=pk)
+    if not can(request.user, "participant.view", comment.participant) or not can(
+            request.user, "participant.results", comment.participant):
+        raise Http404("No such comment.")
+    require(request.user, "comment.withhold", comment)
+    return comment
+
+
+@require_http_methods(["GET", "POST"])
+def comment_withhold(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _comment(request, pk)
+    back = (reverse("assessments:participant_results", args=[comment.participant_id])
+            + f"#competency-{comment.competency_id}")
+    if comment.withheld:
+        return refuse(request, ValidationError("This comment is already withheld."), back)
+    form = WithholdForm(request.POST or None)
+
+    def save() -> HttpResponse:
+        withhold_comment(comment, form.cleaned_data["reason"], actor=request.user)
+        return done(request, "The comment is withheld: it no longer appears on any page or export.", back)
+
+    return form_page(request, form, "assessments/results/comment_withhold.html",
+                     {"comment": comment, "participant": comment.participant, "back": back}, save)
+
+
+urlpatterns = [
+    path("<int:pk>/release/", cycle_release, name="cycle_release"),
+    path("<int:pk>/export.<str:fmt>", cycle_export, name="cycle_export"),
+    path("participants/<int:pk>/results/", participant_results, name="participant_results"),
+    path("comments/<int:pk>/withhold/", comment_withhold, name="comment_withhold"),
+]
