@@ -202,3 +202,107 @@ MATRIX += [
     Row("profiles:people_import_preview", kwargs=obj("people_import"), get=expect(404, hr=200)),
     Row("profiles:people_import_confirm", kwargs=obj("people_import"), post=expect(404, hr=302, auditor=403)),
 ]
+
+
+# --- assessments: cycles are HR's, quality's and auditors' (leaders and managers get 404 for a cycle,
+# 403 for the list and the create form; auditors 403 for every change). A questionnaire is its rater's
+# alone: everyone else gets 404, HR and quality included. A personal link needs no account: its token
+# is the credential.
+
+
+def _answer_kwargs(world: World) -> dict:
+    return {"pk": world.objects["self_questionnaire"].pk, "competency_id": world.objects["published_competency"].pk}
+
+
+def _link(world: World) -> dict:
+    return {"token": world.objects["external_token"]}
+
+
+def _level(world: World) -> dict:
+    return {f"c{world.objects['published_competency'].pk}-level": "3"}
+
+
+def _export(cycle: str, fmt: str) -> Callable[[World], dict]:
+    return lambda world: {"pk": world.objects[cycle].pk, "fmt": fmt}
+
+
+_outside = {"leader": 404, "manager": 404}
+_change = dict(_outside, auditor=403)
+_own, _own_post = expect(404, leader=200), expect(404, leader=302, auditor=403)
+_managers, _managers_post = expect(404, manager=200), expect(404, manager=302, auditor=403)
+_link_post = {**everyone(302), "auditor": 403}
+ANONYMOUS_ALLOWED |= {"assessments:link", "assessments:link_answer", "assessments:link_submit", "assessments:link_decline"}
+
+MATRIX += [
+    Row("assessments:cycle_list", get=expect(200, leader=403, manager=403)),
+    Row("assessments:cycle_create", get=managers_only(200), post=managers_only(400)),
+    Row("assessments:cycle_detail", kwargs=obj("cycle_draft"), get=expect(200, **_outside), label="draft"),
+    Row("assessments:cycle_detail", kwargs=obj("open_cycle"), get=expect(200, **_outside), label="open"),
+    Row("assessments:cycle_detail", kwargs=obj("released_cycle"), get=expect(200, **_outside), label="released"),
+    Row("assessments:cycle_edit", kwargs=obj("cycle_draft"), get=expect(200, **_change), post=expect(400, **_change),
+        label="draft"),
+    Row("assessments:cycle_edit", kwargs=obj("open_cycle"), get=expect(302, **_change), label="open: refused, back"),
+    Row("assessments:cycle_leaders", kwargs=obj("cycle_draft"), get=expect(200, **_change),
+        post=expect(400, **_change), label="draft"),
+    Row("assessments:cycle_leaders", kwargs=obj("open_cycle"), get=expect(302, **_change),
+        label="open: refused, back"),
+    Row("assessments:cycle_open", kwargs=obj("cycle_draft"), post=expect(302, **_change),
+        label="refused with the leader named, back to the cycle"),
+    Row("assessments:cycle_opening", kwargs=obj("cycle_draft"), get=expect(200, **_outside)),
+    Row("assessments:cycle_close", kwargs=obj("open_cycle"), post=expect(302, **_change)),
+    Row("assessments:cycle_extend", kwargs=obj("open_cycle"), get=expect(200, **_change), post=expect(400, **_change),
+        label="open"),
+    Row("assessments:cycle_extend", kwargs=obj("released_cycle"), get=expect(302, **_change),
+        label="released: refused, back"),
+    Row("assessments:cycle_remind", kwargs=obj("open_cycle"), post=expect(302, **_change)),
+    Row("assessments:participant_detail", kwargs=obj("open_leader"), get=expect(200),
+        label="the leader's own; the manager's report"),
+    Row("assessments:participant_detail", kwargs=obj("open_manager"), get=expect(200, leader=404),
+        label="rated by the leader as a direct report"),
+    Row("assessments:participant_detail", kwargs=obj("released_leader"), get=expect(200), label="released"),
+    Row("assessments:participant_remind", kwargs=obj("open_leader"),
+        post=expect(302, leader=403, manager=403, auditor=403)),
+    Row("assessments:nominate", kwargs=obj("open_leader"), post=expect(403, leader=400),
+        label="only the leader; nothing chosen"),
+    Row("assessments:nominations_submit", kwargs=obj("open_leader"), post=expect(403, leader=302),
+        label="too few peers: refused, back"),
+    Row("assessments:nominations_approve", kwargs=obj("open_leader"),
+        post=expect(302, leader=403, auditor=403)),
+    Row("assessments:nomination_decide", kwargs=obj("nomination"), post=expect(400, leader=403, auditor=403),
+        label="no decision given"),
+    Row("assessments:nomination_withdraw", kwargs=obj("nomination"), post=expect(302, manager=403, auditor=403)),
+    Row("assessments:my_questionnaires", get=expect(200)),
+    Row("assessments:questionnaire", kwargs=obj("self_questionnaire"), label="the leader's self-assessment",
+        get=_own, post=_own_post, data=_level),
+    Row("assessments:questionnaire", kwargs=obj("manager_questionnaire"), label="the manager's, about the leader",
+        get=_managers, post=_managers_post),
+    Row("assessments:questionnaire_answer", kwargs=_answer_kwargs, data=_level, get=expect(405), post=_own_post),
+    Row("assessments:questionnaire_submit", kwargs=obj("self_questionnaire"), get=expect(405), post=_own_post,
+        label="incomplete: refused, back with the reason"),
+    Row("assessments:questionnaire_decline", kwargs=obj("manager_questionnaire"),
+        data=lambda w: {"reason": "On leave all month"}, get=expect(405), post=_managers_post),
+    Row("assessments:link", kwargs=_link, get=everyone(200), post=_link_post, data=_level),
+    Row("assessments:link", kwargs=lambda w: {"token": "x" * 43}, label="tampered token",
+        get=everyone(404), post={**everyone(404), "auditor": 403}),
+    Row("assessments:link_answer", data=_level, get=everyone(405), post=_link_post,
+        kwargs=lambda w: {**_link(w), "competency_id": w.objects["published_competency"].pk}),
+    Row("assessments:link_submit", kwargs=_link, get=everyone(405), post=_link_post,
+        label="incomplete: refused, back with the reason"),
+    Row("assessments:link_decline", kwargs=_link, data=lambda w: {"reason": "I do not know them"},
+        get=everyone(405), post=_link_post),
+    Row("assessments:cycle_release", kwargs=obj("released_cycle"), get=expect(405),
+        post=expect(302, leader=404, manager=404, auditor=403), label="released: refused, nothing new to release"),
+    Row("assessments:cycle_release", kwargs=obj("open_cycle"), get=expect(405),
+        post=expect(302, leader=404, manager=404, auditor=403), label="open: refused before the close"),
+    Row("assessments:cycle_export", kwargs=_export("released_cycle", "csv"), get=expect(200, **_change), label="csv"),
+    Row("assessments:cycle_export", kwargs=_export("released_cycle", "xlsx"), get=expect(200, **_change), label="xlsx"),
+    Row("assessments:cycle_export", kwargs=_export("released_cycle", "pdf"), get=expect(404), label="unknown format"),
+    Row("assessments:cycle_export", kwargs=_export("open_cycle", "csv"), get=expect(302, **_change),
+        label="not released yet: back with a message"),
+    Row("assessments:participant_results", kwargs=obj("released_leader"), get=expect(200),
+        label="released: the leader, their manager, HR, quality, auditors"),
+    Row("assessments:participant_results", kwargs=obj("open_leader"), get=expect(403), label="not released yet"),
+    Row("assessments:comment_withhold", kwargs=obj("released_comment"),
+        get=expect(200, leader=403, manager=403, auditor=403), post=expect(400, leader=403, manager=403, auditor=403),
+        label="empty reason"),
+]

@@ -128,7 +128,8 @@ def add_assessments(world: World) -> None:
     """Two cycles rating `leader` and `manager` against the published version: "Spring 360", released,
     with answers from self (with a comment), manager and one peer, `colleague` (too few to show); and "Autumn
     360", open, with `colleague` nominated as the leader's peer awaiting a decision, and an external
-    rater whose personal link is `world.objects["external_token"]`."""
+    rater whose personal link is `world.objects["external_token"]`; and "Draft 360", a draft rating
+    `leader` and `colleague`."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -173,8 +174,12 @@ def add_assessments(world: World) -> None:
                              external_email="casey@customer.example", invited_at=timezone.now())
     token = external.new_token()
     external.save()
+    draft = cycles.create_cycle(actor=hr, name="Draft 360", framework_version=version, opens_on=today,
+                                closes_on=today + timedelta(days=21))
+    cycles.add_leaders(draft, Person.objects.filter(pk__in=[world.people["leader"].pk, world.people["colleague"].pk]),
+                       actor=hr)  # colleague's profile is a draft: opening is refused with her name
     world.objects.update(
-        released_cycle=released, released_leader=released_leader, open_cycle=open_cycle, open_leader=open_leader,
+        cycle_draft=draft, released_cycle=released, released_leader=released_leader, open_cycle=open_cycle, open_leader=open_leader,
         open_manager=Participant.objects.get(cycle=open_cycle, person=world.people["manager"]),
         self_questionnaire=Questionnaire.objects.get(participant=open_leader, group=Group.SELF),
         manager_questionnaire=Questionnaire.objects.get(participant=open_leader, group=Group.MANAGER),
