@@ -27,7 +27,7 @@ def _readers(user, obj=None) -> RuleResult:
 
 
 @rule("cycle.create", "cycle.edit", "cycle.open", "cycle.close", "cycle.extend", "cycle.release", "cycle.remind",
-      "cycle.export", "comment.withhold")
+      "cycle.export", "resultcomment.withhold")
 def _managing(user, obj=None) -> RuleResult:
     return managing_only(user)
 

@@ -58,6 +58,7 @@ OWNERS = {
     "comment": "competency", "import": "competency", "scale": "competency",
     "profile": "profiles", "person": "profiles", "people": "profiles", "peopleimport": "profiles",
     "orgunit": "profiles",
+    "cycle": "assessments", "questionnaire": "assessments", "participant": "assessments", "resultcomment": "assessments",
 }
 
 
