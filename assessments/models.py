@@ -24,6 +24,8 @@ class CycleStatus(models.TextChoices):
     OPENING = "opening", "Opening"
     OPEN = "open", "Open"
     CLOSED = "closed", "Closed"
+    #: The release task is storing the results (`assessments.release.start_release`); nothing is shown yet.
+    RELEASING = "releasing", "Releasing"
     RELEASED = "released", "Released"
 
 
@@ -109,7 +111,7 @@ class Cycle(models.Model):
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     release_number = models.PositiveSmallIntegerField(default=0, help_text="How many times results were released.")
-    #: Progress of the opening task: {"done": n, "total": n, "error": "..."}.
+    #: Progress of the opening or release task: {"done": n, "total": n, "error": "..."}.
     progress = models.JSONField(default=dict, blank=True, editable=False)
 
     history = HistoricalRecords()
@@ -279,8 +281,17 @@ class ResultCell(models.Model):
     out of `responders` submitted questionnaires. Suppressed pools are stored with no mean, so pages can
     say "n responses — too few to show"."""
 
-    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="cells")
-    competency = models.ForeignKey("competency.Competency", on_delete=models.PROTECT, related_name="+")
+    # No database constraints on these two keys (Django still cascades and protects): a release writes
+    # millions of cells, and PostgreSQL would check each key of each cell at the commit, nearly half
+    # the release's time. Only `release_cycle` writes cells, from the participants and the frozen
+    # requirements' competencies it has just read inside the same transaction; a participant's cells
+    # go with it through the ORM's cascade (deleting a participant or a cycle), and a competency with
+    # cells is protected by the ORM as before. The participant needs no index of its own: the unique
+    # constraint's index starts with it.
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="cells", db_constraint=False,
+                                    db_index=False)
+    competency = models.ForeignKey("competency.Competency", on_delete=models.PROTECT, related_name="+",
+                                   db_constraint=False)
     label = models.CharField(max_length=10, choices=CellLabel.choices)
     mean = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     count = models.PositiveIntegerField(help_text="How many rated it (not observed left out).")
@@ -296,8 +307,11 @@ class ResultCell(models.Model):
 class ResultComment(models.Model):
     """A comment that may be shown, verbatim, labelled only by a shown cell's label, in shuffled order."""
 
-    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="comments")
-    competency = models.ForeignKey("competency.Competency", on_delete=models.PROTECT, related_name="+")
+    # No database constraints, as for `ResultCell` (written only by the release, cascaded by the ORM).
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="comments",
+                                    db_constraint=False)
+    competency = models.ForeignKey("competency.Competency", on_delete=models.PROTECT, related_name="+",
+                                   db_constraint=False)
     label = models.CharField(max_length=10, choices=CellLabel.choices)
     text = models.TextField()
     position = models.PositiveIntegerField()
@@ -307,7 +321,9 @@ class ResultComment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     withheld_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["text"])
+    # The history's user carries no database constraint either: a release writes a history row per
+    # comment (hundreds of thousands at 10,000 leaders), each a key check at the commit otherwise.
+    history = HistoricalRecords(excluded_fields=["text"], user_db_constraint=False)
 
     class Meta:
         ordering = ["participant_id", "competency_id", "position"]

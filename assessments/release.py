@@ -57,12 +57,22 @@ isolates anything that one competency's figures do not. For one competency of on
 
 Scale: participants are processed in batches; each batch costs one grouped query over the answers
 (count and sum of the level per leader, group and competency; "not observed" is NULL, which COUNT
-and SUM skip), one over the questionnaires and one for the comments. Cells are written with COPY on
-PostgreSQL (bulk_create elsewhere).
+and SUM skip), one over the questionnaires and one for the comments. Cells and comments are written
+with COPY on PostgreSQL (bulk_create elsewhere), the leaders' bookkeeping with one UPDATE per batch;
+the cells' and comments' keys carry no database constraints (see `ResultCell`), which would
+otherwise be checked row by row at the commit.
+
+From the pages: `start_release` runs the checks at once (a refusal is a message on the page, and
+nothing changes), marks the cycle "releasing" and queues `tasks.release_cycle`, which runs
+`run_release`: the whole release in one transaction, its progress written beside it. While a cycle
+is releasing nobody sees its results, no answer is taken and it cannot be extended; a failure
+stores nothing and gives the cycle back as it was, with the reason in `Cycle.progress["error"]`.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import secrets
 from collections import defaultdict
 from collections.abc import Iterator
@@ -70,7 +80,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
@@ -97,6 +107,7 @@ POOL_MINIMUM = 3
 #: The fewest new answers (and new questionnaires) an anonymous group needs for a re-release.
 NEW_ANSWERS_MINIMUM = 3
 BATCH_SIZE = 1000
+logger = logging.getLogger(__name__)
 LABELLED_GROUPS = (Group.SELF, Group.MANAGER)
 ALL_GROUPS = LABELLED_GROUPS + ANONYMOUS_GROUPS
 _ANONYMOUS_ORDER = {group: index for index, group in enumerate(ANONYMOUS_GROUPS)}
@@ -433,6 +444,23 @@ def _record_history(model, where: str, params: list, *, actor, now, history_type
             f"WHERE {where}", [now, history_type, actor.pk, *params])
 
 
+def _update_participants(updated: list[tuple[int, dict]], now) -> None:
+    """Stores each leader's release bookkeeping. PostgreSQL: one UPDATE from one JSON object of them
+    all, {id: counts} (bulk_update's CASE over a thousand ids costs more to build than to run);
+    elsewhere bulk_update."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Participant._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS p SET released_counts = v.value, released_at = %s "
+                "FROM jsonb_each(%s::jsonb) AS v WHERE p.id = v.key::bigint",
+                [now, json.dumps({str(pk): counts for pk, counts in updated})])
+        return
+    Participant.objects.bulk_update([Participant(pk=pk, released_counts=counts, released_at=now)
+                                     for pk, counts in updated], ["released_counts", "released_at"],
+                                    batch_size=BATCH_SIZE)
+
+
 def _in(column: str, values: list) -> str:
     return f"{connection.ops.quote_name(column)} IN ({', '.join(['%s'] * len(values))})"
 
@@ -460,7 +488,7 @@ def _release_batch(rules: Rules, participant_ids: list[int], number: int, actor,
     new_comments: list[tuple[int, int, str, str, int]] = []
     relabelled: list[ResultComment] = []
     dropped: list[ResultComment] = []
-    updated: list[Participant] = []
+    updated: list[tuple[int, dict]] = []
     answers = 0
     for participant_id in participant_ids:
         tally = tallies.get(participant_id, {})
@@ -493,7 +521,7 @@ def _release_batch(rules: Rules, participant_ids: list[int], number: int, actor,
                 continue
             new_comments.append((participant_id, competency_id, label, text, _position(taken[competency_id])))
         dropped.extend(comment for rest in kept.values() for comment in rest)
-        updated.append(Participant(pk=participant_id, released_counts=released_counts(tally, pooled), released_at=now))
+        updated.append((participant_id, released_counts(tally, pooled)))
     _insert_cells(cell_rows, number)
     secrets.SystemRandom().shuffle(new_comments)  # nor do the ids say in which order they were written
     _insert_comments(new_comments)
@@ -506,7 +534,7 @@ def _release_batch(rules: Rules, participant_ids: list[int], number: int, actor,
     for comment in dropped:
         comment._history_user = actor
         comment.delete()
-    Participant.objects.bulk_update(updated, ["released_counts", "released_at"], batch_size=BATCH_SIZE)
+    _update_participants(updated, now)
     _record_history(Participant, _in("id", participant_ids), participant_ids, actor=actor, now=now)
     return answers
 
@@ -516,48 +544,156 @@ def _batches(ids: list[int]) -> Iterator[list[int]]:
         yield ids[start:start + BATCH_SIZE]
 
 
+# --- releasing: checks, the work, and the task around it ----------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What a release will do: the leaders whose results it (re)writes and the answers it adds (None on
+    the first release: every counted answer)."""
+
+    todo: list[int]
+    added: int | None
+
+
+def _refuse_unless_closed(cycle: Cycle) -> None:
+    if cycle.status not in (CycleStatus.CLOSED, CycleStatus.RELEASED):
+        if cycle.status == CycleStatus.RELEASING:
+            raise ValidationError(f"The results of {cycle} are being released now: wait for the release to finish.")
+        when = f" (it closes on {cycle.closes_on:%d %b %Y})" if cycle.status == CycleStatus.OPEN else ""
+        raise ValidationError(
+            f"{cycle} is {cycle.get_status_display().lower()}{when}: results are released once the cycle "
+            "is closed. Close it first.")
+
+
+def release_plan(cycle: Cycle) -> Plan:
+    """The leaders a release of the cycle would write, or the refusal of a re-release (ValidationError)
+    when nothing changed or a changed group gained fewer than 3 answers. Changes nothing."""
+    if cycle.release_number == 0:
+        return Plan(list(Participant.objects.filter(cycle=cycle).order_by("pk").values_list("pk", flat=True)), None)
+    changes = _changes(list(Participant.objects.filter(cycle=cycle).order_by("pk")
+                            .values_list("pk", "released_counts")))
+    short = [change for change in changes if change.short]
+    if short:
+        raise ValidationError(_shortfall_message(short))
+    if not changes:
+        raise ValidationError(f"No answers have arrived since release {cycle.release_number}: "
+                              "the results stand as released.")
+    return Plan([change.participant_id for change in changes], sum(change.added for change in changes))
+
+
+def _release(cycle: Cycle, plan: Plan, *, actor, report=None) -> Release:
+    """Writes the plan's leaders batch by batch, then records the release and marks the cycle released.
+    Runs inside the caller's transaction; `report(done, total)` follows each batch."""
+    first = cycle.release_number == 0
+    number = cycle.release_number + 1
+    now = timezone.now()
+    rules = Rules.of(cycle)
+    counted = done = 0
+    for batch in _batches(plan.todo):
+        counted += _release_batch(rules, batch, number, actor, now, first)
+        done += len(batch)
+        if report is not None:
+            report(done, len(plan.todo))
+    release = Release(cycle=cycle, number=number, released_by=actor, released_at=now, leaders=len(plan.todo),
+                      answers_added=counted if plan.added is None else max(plan.added, 0))
+    release._history_user = actor
+    release.save()
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    cycle.status = CycleStatus.RELEASED
+    cycle.release_number = number
+    cycle.released_at = now
+    cycle.released_by = actor
+    cycle.progress = {"done": len(plan.todo), "total": len(plan.todo)}
+    cycle._history_user = actor
+    cycle.save()
+    queue_after_commit("assessments.tasks.notify_results", cycle.pk)
+    return release
+
+
 def release_cycle(cycle: Cycle, *, actor) -> Release:
-    """Releases a closed cycle's results (or releases a released one again, for late answers).
+    """Releases a closed cycle's results (or releases a released one again, for late answers), in one
+    transaction, here and now. Pages use `start_release`, which hands this work to a task.
 
     Refuses, changing nothing, before the close; and on a re-release when nothing changed or when a
     group whose answers changed gained fewer than 3 answers. Emails the leaders after the commit."""
     with transaction.atomic():
         cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-        if cycle.status not in (CycleStatus.CLOSED, CycleStatus.RELEASED):
-            when = f" (it closes on {cycle.closes_on:%d %b %Y})" if cycle.status == CycleStatus.OPEN else ""
-            raise ValidationError(
-                f"{cycle} is {cycle.get_status_display().lower()}{when}: results are released once the cycle "
-                "is closed. Close it first.")
-        first = cycle.release_number == 0
-        number = cycle.release_number + 1
-        if first:
-            todo = list(Participant.objects.filter(cycle=cycle).order_by("pk").values_list("pk", flat=True))
-            added = None
-        else:
-            changes = _changes(list(Participant.objects.filter(cycle=cycle).order_by("pk")
-                                    .values_list("pk", "released_counts")))
-            short = [change for change in changes if change.short]
-            if short:
-                raise ValidationError(_shortfall_message(short))
-            if not changes:
-                raise ValidationError(f"No answers have arrived since release {cycle.release_number}: "
-                                      "the results stand as released.")
-            todo = [change.participant_id for change in changes]
-            added = sum(change.added for change in changes)
-        now = timezone.now()
-        rules = Rules.of(cycle)
-        counted = 0
-        for batch in _batches(todo):
-            counted += _release_batch(rules, batch, number, actor, now, first)
-        release = Release(cycle=cycle, number=number, released_by=actor, released_at=now, leaders=len(todo),
-                          answers_added=counted if added is None else max(added, 0))
-        release._history_user = actor
-        release.save()
-        cycle.status = CycleStatus.RELEASED
-        cycle.release_number = number
-        cycle.released_at = now
-        cycle.released_by = actor
+        _refuse_unless_closed(cycle)
+        return _release(cycle, release_plan(cycle), actor=actor)
+
+
+def start_release(cycle: Cycle, *, actor) -> Cycle:
+    """Checks the release as `release_cycle` would (refusing with the same messages, changing nothing),
+    then marks the cycle "releasing" with progress {"done": 0, "total": leaders} and queues the task
+    `assessments.tasks.release_cycle`. Nothing is shown while it runs (the rules want "released")."""
+    with transaction.atomic():
+        cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        _refuse_unless_closed(cycle)
+        plan = release_plan(cycle)
+        cycle.status = CycleStatus.RELEASING
+        cycle.progress = {"done": 0, "total": len(plan.todo)}
         cycle._history_user = actor
         cycle.save()
-        queue_after_commit("assessments.tasks.notify_results", cycle.pk)
-    return release
+        queue_after_commit("assessments.tasks.release_cycle", cycle.pk, actor.pk)
+    return cycle
+
+
+def run_release(cycle_id: int, *, actor) -> Cycle:
+    """The release task's work: the whole release in one transaction, so that it is stored entirely or
+    not at all; progress is written after each batch over a connection of its own (the pages could not
+    see it inside the transaction). On a failure nothing is stored, the cycle goes back to what it was
+    (closed, or released with the results of the last release) and its progress holds the error.
+    A second run (a redelivered task) does nothing once the cycle is no longer releasing."""
+    cycle = Cycle.objects.get(pk=cycle_id)
+    if cycle.status != CycleStatus.RELEASING:
+        return cycle
+    progress = _ProgressWriter(cycle.pk)
+    try:
+        with transaction.atomic():
+            _release(cycle, release_plan(cycle), actor=actor, report=progress)
+    except Exception as error:  # noqa: BLE001 - every failure must give the cycle back, with the reason
+        if isinstance(error, ValidationError):
+            reason = " ".join(error.messages)
+        else:
+            logger.exception("Release of cycle %s failed", cycle_id)
+            reason = (f"an unexpected error ({type(error).__name__}) stopped it. Nothing was released; "
+                      "try again, and if it fails again tell your administrator.")
+        with transaction.atomic():
+            cycle = Cycle.objects.select_for_update().get(pk=cycle_id)
+            if cycle.status == CycleStatus.RELEASING:
+                cycle.status = CycleStatus.RELEASED if cycle.release_number else CycleStatus.CLOSED
+                cycle.progress = {"error": reason}
+                cycle._history_user = actor
+                cycle.save()
+        return cycle
+    finally:
+        progress.close()
+    return Cycle.objects.get(pk=cycle_id)
+
+
+class _ProgressWriter:
+    """Writes a releasing cycle's progress from outside the release's transaction, on a second
+    connection that commits each write at once. It never waits for a lock (SKIP LOCKED: a progress
+    figure may be skipped, the release never held up) and a failure to write is only logged."""
+
+    def __init__(self, cycle_id: int):
+        self.cycle_id = cycle_id
+        self.connection = None
+
+    def __call__(self, done: int, total: int) -> None:
+        table = connection.ops.quote_name(Cycle._meta.db_table)
+        try:
+            if self.connection is None:
+                self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET progress = %s::jsonb WHERE id = (SELECT id FROM {table} WHERE id = %s AND "
+                    "status = %s FOR NO KEY UPDATE SKIP LOCKED)",
+                    [json.dumps({"done": done, "total": total}), self.cycle_id, CycleStatus.RELEASING.value])
+        except DatabaseError:
+            logger.warning("Could not record the progress of the release of cycle %s", self.cycle_id, exc_info=True)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()

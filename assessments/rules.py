@@ -105,6 +105,8 @@ def _decide(user, participant: Participant) -> RuleResult:
 
 @rule("participant.results")
 def _results(user, participant: Participant) -> RuleResult:
+    if participant.cycle.status == CycleStatus.RELEASING:  # a re-release too: nothing shows until it is done
+        return Denied("The results are being released: they are shown once the release is done.")
     if participant.cycle.status != CycleStatus.RELEASED:
         return Denied("Results are shown once HR releases them.")
     if is_reader(user) or _is_subject(user, participant):

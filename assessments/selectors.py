@@ -21,7 +21,7 @@ from .models import OPEN_STATUSES, Answer, Cycle, CycleStatus, Group, Participan
 #: Statuses in which a questionnaire is the rater's to open (nominations not yet approved are not).
 RATER_STATUSES = (*OPEN_STATUSES, QuestionnaireStatus.SUBMITTED, QuestionnaireStatus.DECLINED)
 #: Cycles whose questionnaires raters see: being answered, or answered and kept for the record.
-SHOWN_CYCLE_STATUSES = (CycleStatus.OPEN, CycleStatus.CLOSED, CycleStatus.RELEASED)
+SHOWN_CYCLE_STATUSES = (CycleStatus.OPEN, CycleStatus.CLOSED, CycleStatus.RELEASING, CycleStatus.RELEASED)
 
 
 def required_ids(participant: Participant) -> list[int]:

@@ -52,3 +52,13 @@ def notify_results(cycle_id: int) -> int:
     from .services import emails
 
     return emails.notify_results(cycle_id)
+
+
+@shared_task(name="assessments.tasks.release_cycle", acks_late=True)
+def release_cycle(cycle_id: int, actor_id: int) -> str:
+    """Releases a cycle that `start_release` marked "releasing", with progress; a failure gives the
+    cycle back to its earlier status with the reason, and a second run does nothing."""
+    from .release import run_release
+
+    actor = get_user_model().objects.get(pk=actor_id)
+    return run_release(cycle_id, actor=actor).status

@@ -140,9 +140,9 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def cycle_opening(request: HttpRequest, pk: int) -> HttpResponse:
-    """The opening's progress bar, polled by the detail page while the task runs."""
+    """The opening's (or the release's) progress bar, polled by the detail page while the task runs."""
     cycle = _cycle(request, pk)
-    if request.htmx and cycle.status != CycleStatus.OPENING:
+    if request.htmx and cycle.status not in (CycleStatus.OPENING, CycleStatus.RELEASING):
         return HttpResponseClientRefresh()
     return render(request, "assessments/cycles/_opening.html", {"cycle": cycle})
 

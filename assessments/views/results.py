@@ -22,7 +22,7 @@ from core.spreadsheets import formula_safe
 
 from .. import results as read
 from ..models import Cycle, CycleStatus, ResultComment
-from ..release import release_cycle
+from ..release import start_release
 from ..forms_results import WithholdForm
 from ..services.results import withhold_comment
 
@@ -33,18 +33,19 @@ def _cycle_page(cycle: Cycle) -> str:
 
 @require_POST
 def cycle_release(request: HttpRequest, pk: int) -> HttpResponse:
+    """Checks the release at once (a refusal comes back as a message, nothing changed) and hands the
+    work to a task: the cycle page shows its progress until the cycle is released."""
     cycle = get_for_user(request.user, Cycle, "cycle.release", pk=pk)
-    again = cycle.release_number > 0
     try:
-        release = release_cycle(cycle, actor=request.user)
+        cycle = start_release(cycle, actor=request.user)
     except ValidationError as error:
         return refuse(request, error, _cycle_page(cycle))
-    leaders = f"{release.leaders} leader{'s' if release.leaders != 1 else ''}"
-    if again:
-        message = (f"Release {release.number} of {cycle}: the results of {leaders} were updated with "
-                   f"{release.answers_added} new answer{'s' if release.answers_added != 1 else ''}.")
+    total = cycle.progress.get("total", 0)
+    message = f"Releasing results for {total} leader{'s' if total != 1 else ''}…"
+    if cycle.release_number:
+        message += f" This is release {cycle.release_number + 1}: it updates the leaders with new answers."
     else:
-        message = f"Results of {cycle} released for {leaders}. They are told by email."
+        message += " The leaders are told by email once they are released."
     return done(request, message, _cycle_page(cycle))
 
 
@@ -60,7 +61,7 @@ def _render_results(request: HttpRequest, results: read.ParticipantResults) -> H
     return render(request, "assessments/results/participant_results.html", {
         "results": results, "participant": participant, "cycle": participant.cycle,
         "chart": results.chart() if results.has_figures else None,
-        "can_withhold": can(request.user, "comment.withhold"),
+        "can_withhold": can(request.user, "resultcomment.withhold"),
         "can_see_cycle": can(request.user, "cycle.view", participant.cycle),
     })
 
@@ -142,7 +143,7 @@ def _comment(request: HttpRequest, pk: int) -> ResultComment:
     if not can(request.user, "participant.view", comment.participant) or not can(
             request.user, "participant.results", comment.participant):
         raise Http404("No such comment.")
-    require(request.user, "comment.withhold", comment)
+    require(request.user, "resultcomment.withhold", comment)
     return comment
 
 

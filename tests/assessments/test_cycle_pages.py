@@ -402,6 +402,53 @@ def test_release_and_export_show_once_closed_and_the_results_link_once_released(
         assert f'href="{results}" data-testid="results-link"' in text(client.get(url("participant_detail", team.participant.pk)))
 
 
+def test_the_release_shows_progress_until_the_cycle_is_released(client, hr, django_capture_on_commit_callbacks):
+    team = team_cycle(peers=3, reports=0, hr=hr)
+    for questionnaire in Questionnaire.objects.filter(participant=team.participant):
+        answer(questionnaire, 3)
+    close(team.cycle, hr)
+    client.force_login(hr)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(url("cycle_release", team.cycle.pk), follow=True)
+    assert "Releasing results for 1 leader…" in visible_text(response)
+    page = text(response)
+    assert "Releasing results… 0 of 1 leader done." in page and 'data-status="releasing"' in page
+    assert f'hx-get="{url("cycle_opening", team.cycle.pk)}" hx-trigger="every 2s"' in page
+    assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in page
+    assert 'data-testid="release"' not in page and "Export CSV" not in page  # neither twice nor half-done
+    assert "Progress" in visible_text(response)
+    fragment = client.get(url("cycle_opening", team.cycle.pk), headers={"HX-Request": "true"})
+    assert "Releasing results… 0 of 1 leader done." in text(fragment)
+    queued[0]()  # the task runs
+    fragment = client.get(url("cycle_opening", team.cycle.pk), headers={"HX-Request": "true"})
+    assert fragment["HX-Refresh"] == "true"
+    page = text(client.get(url("cycle_detail", team.cycle.pk)))
+    assert 'data-status="released"' in page and "Release again" in page and "Releasing results…" not in page
+    list_page = visible_text(client.get(url("cycle_list")))
+    assert "Released" in list_page
+
+
+def test_a_failed_release_shows_its_reason_on_the_cycle_page(client, hr):
+    team = team_cycle(peers=3, reports=0, hr=hr)
+    close(team.cycle, hr)
+    Cycle.objects.filter(pk=team.cycle.pk).update(progress={"error": "an unexpected error (RuntimeError) stopped it."})
+    client.force_login(hr)
+    page = client.get(url("cycle_detail", team.cycle.pk))
+    assert "The release stopped: an unexpected error (RuntimeError) stopped it." in visible_text(page)
+    assert 'data-testid="release"' in text(page)  # it may be tried again
+    assert "hx-get" not in text(page)
+
+
+def test_a_releasing_cycle_is_listed_as_releasing_and_cannot_be_extended(client, hr):
+    team = team_cycle(peers=3, reports=0, hr=hr)
+    close(team.cycle, hr)
+    Cycle.objects.filter(pk=team.cycle.pk).update(status=CycleStatus.RELEASING, progress={"done": 0, "total": 1})
+    client.force_login(hr)
+    assert "Releasing" in visible_text(client.get(url("cycle_list")))
+    with pytest.raises(Exception, match="is releasing: it cannot be extended now"):
+        cycles.extend_cycle(team.cycle, timezone.localdate() + timedelta(days=3), actor=hr)
+
+
 def test_quality_runs_cycles_too(client, hr, version):
     quality = UserFactory(role=Role.QUALITY)
     client.force_login(quality)

@@ -277,6 +277,154 @@ def test_comments_are_stored_in_shuffled_positions():
     assert len(set(positions)) == 8  # distinct random positions (the chance that they come out in order: 1/40320)
 
 
+# --- the release task (start_release → "releasing" → tasks.release_cycle → "released") -------------
+
+
+def test_start_release_checks_at_once_and_the_task_releases_with_progress(django_capture_on_commit_callbacks):
+    from assessments import tasks
+    from assessments.release import start_release
+
+    team = team_cycle(peers=3, reports=0)
+    rate(team, Group.PEER, [3, 4, 5])
+    close(team.cycle, team.hr)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        cycle = start_release(team.cycle, actor=team.hr)
+    assert cycle.status == CycleStatus.RELEASING and cycle.progress == {"done": 0, "total": 1}
+    assert len(queued) == 1 and not ResultCell.objects.exists()  # nothing stored before the task runs
+    team.cycle.refresh_from_db()
+    assert team.cycle.status == CycleStatus.RELEASING and team.cycle.history.first().history_user == team.hr
+    with django_capture_on_commit_callbacks(execute=True) as emails:
+        queued[0]()  # the task runs (eagerly in tests)
+    team.cycle.refresh_from_db()
+    assert team.cycle.status == CycleStatus.RELEASED and team.cycle.release_number == 1
+    assert team.cycle.progress == {"done": 1, "total": 1}
+    assert cells(team)[CellLabel.PEER] == (Decimal("4.00"), 3, 3, False)
+    assert Release.objects.get().released_by == team.hr
+    assert emails and CycleEmail.objects.filter(kind=EmailKind.RESULTS).count() == 1  # the leader is told
+    assert [h.status for h in team.cycle.history.all()[:2]] == [CycleStatus.RELEASED, CycleStatus.RELEASING]
+    assert tasks.release_cycle(team.cycle.pk, team.hr.pk) == CycleStatus.RELEASED  # a second run does nothing
+    assert Release.objects.count() == 1 and not ResultCell.objects.exclude(release_number=1).exists()
+
+
+def test_start_release_refuses_what_release_cycle_refuses_and_changes_nothing(django_capture_on_commit_callbacks):
+    from assessments.release import start_release
+
+    team = team_cycle(peers=3, reports=0)
+    rate(team, Group.PEER, [3, 4, 5])
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        with pytest.raises(ValidationError, match="results are released once the cycle is closed"):
+            start_release(team.cycle, actor=team.hr)
+    team.cycle.refresh_from_db()
+    assert team.cycle.status == CycleStatus.OPEN and not queued
+
+    release(team)
+    late_peers(team, 1)  # a re-release without 3 new answers: refused on the page, before any task
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        with pytest.raises(ValidationError) as refused:
+            start_release(team.cycle, actor=team.hr)
+    assert "1 leader has fewer than 3 new answers" in refused.value.messages[0] and not queued
+    team.cycle.refresh_from_db()
+    assert team.cycle.status == CycleStatus.RELEASED and team.cycle.release_number == 1
+
+    late_peers(team, 2)
+    start_release(team.cycle, actor=team.hr)
+    with pytest.raises(ValidationError, match="are being released now"):
+        start_release(team.cycle, actor=team.hr)
+    with pytest.raises(ValidationError, match="are being released now"):
+        release_cycle(team.cycle, actor=team.hr)
+
+
+def test_a_re_release_by_the_task_updates_the_results_and_nothing_shows_while_it_runs(
+        django_capture_on_commit_callbacks):
+    from accounts.permissions import can
+    from assessments.release import start_release
+
+    team = team_cycle(peers=3, reports=0)
+    rate(team, Group.PEER, [3, 4, 5])
+    release(team)
+    late_peers(team, 3)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        start_release(team.cycle, actor=team.hr)
+    participant = Participant.objects.select_related("cycle", "person").get(pk=team.participant.pk)
+    assert not can(team.leader.user, "participant.results", participant)
+    queued[0]()
+    team.cycle.refresh_from_db()
+    assert team.cycle.status == CycleStatus.RELEASED and team.cycle.release_number == 2
+    assert cells(team)[CellLabel.PEER] == (Decimal("3.00"), 6, 6, False)
+    assert Release.objects.get(number=2).answers_added == 3 * 4
+
+
+@pytest.mark.parametrize("released_before", [False, True])
+def test_a_failed_release_stores_nothing_and_gives_the_cycle_back_with_the_reason(
+        monkeypatch, released_before, django_capture_on_commit_callbacks):
+    from assessments import release as release_module
+    from assessments.release import start_release
+
+    team = team_cycle(peers=3, reports=0)
+    rate(team, Group.PEER, [3, 4, 5])
+    close(team.cycle, team.hr)
+    if released_before:
+        release_cycle(team.cycle, actor=team.hr)
+        late_peers(team, 3)
+    before = cells(team)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(release_module, "_release_batch", broken)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        start_release(team.cycle, actor=team.hr)
+    queued[0]()
+    team.cycle.refresh_from_db()
+    assert team.cycle.status == (CycleStatus.RELEASED if released_before else CycleStatus.CLOSED)
+    assert team.cycle.release_number == (1 if released_before else 0)
+    assert "an unexpected error (RuntimeError) stopped it. Nothing was released" in team.cycle.progress["error"]
+    assert cells(team) == before and Release.objects.count() == (1 if released_before else 0)
+    assert not CycleEmail.objects.filter(kind=EmailKind.RESULTS).exists()
+
+    monkeypatch.undo()  # tried again, it goes through
+    with django_capture_on_commit_callbacks(execute=True):
+        start_release(team.cycle, actor=team.hr)
+    team.cycle.refresh_from_db()
+    assert team.cycle.status == CycleStatus.RELEASED and "error" not in team.cycle.progress
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_progress_is_seen_by_other_connections_while_the_release_runs(monkeypatch):
+    """The release is one transaction; its progress is written outside it, as the page polls it."""
+    from django.db import connections
+
+    from assessments import release as release_module
+    from assessments.release import start_release
+
+    team = team_with_leaders(2)
+    close(team.cycle, team.hr)
+    monkeypatch.setattr(release_module, "BATCH_SIZE", 1)
+    seen = []
+    original = release_module._release_batch
+    page = connections.create_connection("default")  # as another request would read it
+
+    def watched(*args, **kwargs):
+        with page.cursor() as cursor:
+            cursor.execute("SELECT status, progress FROM assessments_cycle WHERE id = %s", [team.cycle.pk])
+            seen.append(cursor.fetchone())
+            cursor.execute("SELECT count(*) FROM assessments_resultcell")
+            seen.append(cursor.fetchone()[0])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(release_module, "_release_batch", watched)
+    try:
+        start_release(team.cycle, actor=team.hr)  # on_commit runs at once here: the task runs in-process
+    finally:
+        page.close()
+    progress = [row[1] if isinstance(row[1], dict) else __import__("json").loads(row[1]) for row in seen[0::2]]
+    assert [row[0] for row in seen[0::2]] == ["releasing"] * 3
+    assert progress == [{"done": 0, "total": 3}, {"done": 1, "total": 3}, {"done": 2, "total": 3}]
+    assert seen[1::2] == [0, 0, 0]  # nothing is visible before the commit
+    team.cycle.refresh_from_db()
+    assert team.cycle.status == CycleStatus.RELEASED and team.cycle.progress == {"done": 3, "total": 3}
+
+
 # --- cost ------------------------------------------------------------------------------------------
 
 

@@ -178,17 +178,46 @@ def test_latest_results_for_a_person_are_those_of_the_newest_released_cycle():
 # --- releasing from the cycle page -----------------------------------------------------------------
 
 
-def test_hr_releases_a_closed_cycle_from_its_page(client):
+def test_hr_releases_a_closed_cycle_from_its_page(client, django_capture_on_commit_callbacks):
     team = team_cycle(peers=3, reports=0)
     for index in range(3):
         answer(team.questionnaire(Group.PEER, index), 3)
     close(team.cycle, team.hr)
     client.force_login(team.hr)
-    response = client.post(reverse("assessments:cycle_release", args=[team.cycle.pk]))
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(reverse("assessments:cycle_release", args=[team.cycle.pk]))
     assert response.status_code == 302 and response.url == reverse("assessments:cycle_detail", args=[team.cycle.pk])
-    assert messages_of(response) == [f"Results of {team.cycle} released for 1 leader. They are told by email."]
+    assert messages_of(response) == [
+        "Releasing results for 1 leader… The leaders are told by email once they are released."]
+    team.cycle.refresh_from_db()
+    assert team.cycle.status == CycleStatus.RELEASING and len(queued) == 1
+    client.force_login(team.leader.user)  # nothing shows until the release is done
+    response = client.get(results_url(team))
+    assert response.status_code == 403
+    assert "The results are being released: they are shown once the release is done." in text(response)
+    queued[0]()  # the release task
     team.cycle.refresh_from_db()
     assert team.cycle.status == CycleStatus.RELEASED
+    assert client.get(results_url(team)).status_code == 200
+
+
+def test_a_re_release_from_the_page_names_the_release(client, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from assessments.models import Questionnaire, QuestionnaireStatus
+
+    team = released_team()
+    for _ in range(3):
+        late = Questionnaire.objects.create(participant=team.participant, group=Group.PEER, rater=PersonFactory(),
+                                            status=QuestionnaireStatus.PENDING, invited_at=timezone.now())
+        answer(late, 3)
+    client.force_login(team.hr)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("assessments:cycle_release", args=[team.cycle.pk]))
+    assert messages_of(response) == [
+        "Releasing results for 1 leader… This is release 2: it updates the leaders with new answers."]
+    team.cycle.refresh_from_db()
+    assert team.cycle.status == CycleStatus.RELEASED and team.cycle.release_number == 2
 
 
 def test_a_release_before_the_close_comes_back_with_the_reason_and_changes_nothing(client):
@@ -216,7 +245,7 @@ def test_a_re_release_without_three_new_answers_is_refused_with_a_message(client
     (message,) = messages_of(response)
     assert "fewer than 3 new answers" in message and "Lena Leader (peers: 1 new)" in message
     team.cycle.refresh_from_db()
-    assert team.cycle.release_number == 1
+    assert team.cycle.release_number == 1 and team.cycle.status == CycleStatus.RELEASED
 
 
 def test_leaders_cannot_release_and_auditors_are_refused(client):
