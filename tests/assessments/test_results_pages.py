@@ -403,3 +403,23 @@ def test_only_hr_and_quality_withhold_comments(client):
     assert client.post(url, {"reason": "Quality says so"}).status_code == 302
     comment.refresh_from_db()
     assert comment.withheld_reason == "Quality says so"
+
+
+@pytest.mark.parametrize("leaders", [4, 400])
+def test_the_results_page_costs_the_same_in_a_cycle_of_4_or_400_leaders(client, leaders, django_assert_num_queries):
+    from tests.assessments.test_progress import bulk_leaders
+
+    team = team_cycle(peers=3, reports=0)
+    raters = [PersonFactory(org_unit=team.leader.org_unit) for _ in range(3)]
+    bulk_leaders(team.cycle, leaders - 1, profile=team.profile, unit=team.leader.org_unit, raters=raters)
+    for questionnaire in team.participant.questionnaires.all():
+        answer(questionnaire, 3, comments={team.competencies()[0]: f"From {questionnaire.group}"})
+    close(team.cycle, team.hr)
+    release_cycle(team.cycle, actor=team.hr)
+    client.force_login(team.leader.user)
+    # nine, whatever the size of the cycle: session, user, the participation with its cycle and leader,
+    # the reader's person, the rater check, the scale's levels, the shown cells, the shown comments, the
+    # header's "has reports?" badge
+    with django_assert_num_queries(9):
+        response = client.get(results_url(team))
+    assert response.status_code == 200 and "From peer" in response.content.decode()
