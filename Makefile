@@ -48,8 +48,9 @@ test: system-deps-browser $(STAMP)
 system-deps-browser:
 	@scripts/system-deps --browser
 
-# Scenarios on a test database, then every list page through gunicorn at 30 and 10,000 leaders (demo/bench.py).
-# BENCH_ARGS="--part pages --repeats 50" passes options on.
+# Scenarios on a test database, then every list page through gunicorn at 30 and 10,000 leaders (demo/bench.py),
+# then the 360° assessments at 30 and 10,000 leaders with 3.2 million ratings (demo/bench_assessments.py).
+# BENCH_ARGS="--part pages --repeats 50" passes options on (--part scenarios|pages|assessments).
 bench: setup
 	$(BIN)/python manage.py bench --settings=config.settings_test $(BENCH_ARGS)
 

@@ -6,7 +6,7 @@ Django's test database (`test_<name>`, created and dropped by Django's test set-
 wall time, SQL queries and this process's peak memory so far.
 
 Part 2, pages: every list page timed through gunicorn, as people reach it. A database of its own
-(`proficio_bench` on the PostgreSQL server of DATABASE_URL, a temporary SQLite file otherwise) is
+(`<name>_bench` beside DATABASE_URL's database on its server, a temporary SQLite file otherwise) is
 migrated and seeded with 30 leaders by `manage.py` in subprocesses, gunicorn serves it with one
 worker, and the bench signs in as the demo HR user through the login form. The pages are requested
 round-robin (so machine noise hits all of them alike) after a few warm-up rounds, and the server
@@ -22,8 +22,11 @@ EXPLAIN (ANALYZE, BUFFERS), because a constant query count says nothing about wh
 gunicorn is always stopped and the database dropped at the end, whatever happens; the logs are kept
 (and their folder printed) only when a page failed.
 
-`manage.py bench --part scenarios|pages` runs one part; `--repeats` and `--warmup` set the number of
-measured and unmeasured rounds of requests.
+Part 3, the 360° assessments (opening, release, progress and results pages, saving answers under
+load), lives in demo/bench_assessments.py and uses the tools of part 2.
+
+`manage.py bench --part scenarios|pages|assessments` runs one part; `--repeats` and `--warmup` set the
+number of measured and unmeasured rounds of requests.
 """
 
 from __future__ import annotations
@@ -161,7 +164,9 @@ def run_scenarios(write: Write) -> None:
 # --- part 2: list pages through gunicorn ---------------------------------------------------------
 
 HR_EMAIL = "hr@demo.proficio.example"
-BENCH_DATABASE = "proficio_bench"
+#: The bench database sits beside the configured one: proficio_bench beside proficio, <name>_bench beside
+#: any other, so that two checkouts sharing a server do not drop each other's bench database.
+BENCH_DATABASE_SUFFIX = "_bench"
 SIZES = (30, 10_000)
 PEOPLE_PER_PAGE = 50  # as profiles.views shows them; only a fallback when the page itself cannot say
 SEARCH_WORD = "jensen"  # the first of the demo surnames: about one leader in forty has it
@@ -239,11 +244,12 @@ def create_bench_database(workdir: Path) -> BenchDatabase:
     if connection.vendor != "postgresql":
         path = workdir / "bench.sqlite3"
         return BenchDatabase("sqlite", str(path), f"sqlite:///{path}")
+    name = connection.settings_dict["NAME"] + BENCH_DATABASE_SUFFIX
     with _maintenance_connection() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')  # a run that was killed
-        conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
-    url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{BENCH_DATABASE}")
-    return BenchDatabase("postgresql", BENCH_DATABASE, urllib.parse.urlunsplit(url))
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # a run that was killed
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}")
+    return BenchDatabase("postgresql", name, urllib.parse.urlunsplit(url))
 
 
 def drop_bench_database(database: BenchDatabase) -> None:
@@ -358,9 +364,9 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """One sync worker, its access log giving path?query, status and microseconds per request."""
+    """Sync workers (one unless told), the access log giving path?query, status and microseconds per request."""
 
-    def __init__(self, env: dict[str, str], logdir: Path) -> None:
+    def __init__(self, env: dict[str, str], logdir: Path, workers: int = 1) -> None:
         logdir.mkdir(parents=True, exist_ok=True)
         self.access_log = logdir / "access.log"
         self.error_log = logdir / "error.log"
@@ -369,7 +375,7 @@ class Gunicorn:
         with self.error_log.open("w") as errors:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{self.port}",
-                 "--workers", "1", "--timeout", "120",  # a slow page at 10,000 must be measured, not killed
+                 "--workers", str(workers), "--timeout", "120",  # a slow page at 10,000 must be measured, not killed
                  # The control socket lives at one path in $HOME: another gunicorn there would clash.
                  "--no-control-socket",
                  "--access-logfile", str(self.access_log), "--access-logformat", "%(U)s?%(q)s %(s)s %(D)s"],
@@ -440,10 +446,12 @@ class Browser:
             handlers.append(urllib.request.HTTPCookieProcessor(self.cookies))
         self.opener = urllib.request.build_opener(*handlers)
 
-    def request(self, target: str, form: dict[str, str] | None = None) -> tuple[int, str, dict[str, str]]:
+    def request(self, target: str, form: dict[str, str] | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, str, dict[str, str]]:
         data = urllib.parse.urlencode(form).encode() if form is not None else None
+        request = urllib.request.Request(self.base_url + target, data=data, headers=headers or {})
         try:
-            with self.opener.open(self.base_url + target, data=data, timeout=120) as response:
+            with self.opener.open(request, timeout=120) as response:
                 return response.status, response.read().decode(errors="replace"), dict(response.headers)
         except urllib.error.HTTPError as error:  # 3xx (not followed), 4xx, 5xx
             with error:

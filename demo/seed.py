@@ -17,6 +17,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from accounts.models import Role, User
 from competency.starter import load_starter_framework
 from demo.profiles import ensure_role_profiles
+from demo.seed_assessments import seed_demo_cycles
 from profiles.models import OrgUnit, Person
 
 DEMO_PASSWORD = "proficio-demo"
@@ -62,6 +63,7 @@ class SeedReport:
     created_people: int = 0
     updated_managers: int = 0
     logins: list[tuple[str, str, str]] = field(default_factory=list)
+    cycles: list[str] = field(default_factory=list)
 
 
 def _leader_identity(index: int) -> tuple[str, str, str]:
@@ -203,6 +205,7 @@ def seed_demo_organisation(leaders: int = 30) -> SeedReport:
     quality = User.objects.get(email=f"quality@{DEMO_DOMAIN}")
     version, _created = load_starter_framework(owner=quality)
     _assign_roles(leaders, ensure_role_profiles(version=version, owner=quality))
+    report.cycles = seed_demo_cycles().lines()
     return report
 
 
