@@ -174,7 +174,10 @@ class Participant(models.Model):
     released_counts = models.JSONField(default=dict, blank=True, editable=False)
     released_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords()
+    #: `requirements` is left out of the history: it is the profile's approved snapshot at opening,
+    #: which `role_profile` and `profile_revision` identify (the profile's own history holds it), and
+    #: a 9 KB copy per leader and history row would make opening a large cycle slow.
+    history = HistoricalRecords(excluded_fields=["requirements"])
 
     class Meta:
         ordering = ["person__sort_last_name", "person__sort_first_name", "person_id"]
