@@ -197,6 +197,7 @@ def test_leaders_are_added_by_role_and_one_by_one_from_a_search(client, hr, draf
     assert leaders_in(cycle) == {"Nora Noprofile", "Hugo Head", "Pia Plant", "Lars Line"}
 
 
+@pytest.mark.usefixtures("postgres")  # batch sizes (and a second connection) as on PostgreSQL, which production runs
 def test_bulk_adding_a_thousand_leaders_is_one_insert_not_one_request_each(client, hr, draft, django_assert_max_num_queries):
     from accounts.models import User
 

@@ -241,6 +241,7 @@ def test_a_send_that_fails_leaves_the_email_unsent_for_the_retry(django_capture_
     assert emails.send_recorded_emails(ids) == 3
 
 
+@pytest.mark.usefixtures("postgres")  # batch sizes (and a second connection) as on PostgreSQL, which production runs
 def test_recording_takes_the_same_queries_for_5_or_300_raters(django_capture_on_commit_callbacks,
                                                               django_assert_num_queries):
     def cycle_with(externals: int, code: str):

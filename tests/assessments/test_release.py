@@ -389,6 +389,7 @@ def test_a_failed_release_stores_nothing_and_gives_the_cycle_back_with_the_reaso
     assert team.cycle.status == CycleStatus.RELEASED and "error" not in team.cycle.progress
 
 
+@pytest.mark.usefixtures("postgres")  # batch sizes (and a second connection) as on PostgreSQL, which production runs
 @pytest.mark.django_db(transaction=True)
 def test_the_progress_is_seen_by_other_connections_while_the_release_runs(monkeypatch):
     """The release is one transaction; its progress is written outside it, as the page polls it."""
@@ -451,6 +452,7 @@ def team_with_leaders(extra: int):
     return team
 
 
+@pytest.mark.usefixtures("postgres")  # batch sizes (and a second connection) as on PostgreSQL, which production runs
 def test_the_release_costs_the_same_queries_for_2_or_12_leaders():
     counts = []
     for extra in (1, 11):
