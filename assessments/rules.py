@@ -39,6 +39,10 @@ def _anyone(user, obj=None) -> RuleResult:
 
 @rule("questionnaire.view", "questionnaire.answer")
 def _own_questionnaire(user, questionnaire: Questionnaire) -> RuleResult:
+    if questionnaire.rater_id is None:
+        return False  # an external rater's: reached only through its personal link
+    if Questionnaire.rater.is_cached(questionnaire):  # loaded with it: no query for the reader's person
+        return questionnaire.rater.user_id == user.pk
     person = person_of(user)
     return person is not None and questionnaire.rater_id == person.pk
 

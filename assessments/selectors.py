@@ -49,6 +49,17 @@ def rater_questionnaires(queryset: QuerySet | None = None) -> QuerySet:
                             "rater__user"))
 
 
+def questionnaire_to_answer(queryset: QuerySet | None = None) -> QuerySet:
+    """`rater_questionnaires` with only what saving one answer reads before the service locks the row:
+    the rater (for the permission rule, and their account for the history of the first answer) and the
+    participant's frozen requirements (which competencies count). Statuses are read again under the lock.
+    Pages that render the questionnaire need `rater_questionnaires`."""
+    queryset = Questionnaire.objects.all() if queryset is None else queryset
+    return (queryset.filter(status__in=RATER_STATUSES, participant__cycle__status__in=SHOWN_CYCLE_STATUSES)
+            .select_related("participant", "rater__user")
+            .only("participant__requirements", "rater__user__id", "group", "status"))
+
+
 # --- "My questionnaires" -------------------------------------------------------------------------
 
 #: How a rater stands to the person they rate, as the pages say it.

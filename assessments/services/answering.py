@@ -16,8 +16,12 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, OuterRef
 from django.http import Http404
 from django.utils import timezone
+
+from competency.models import ProficiencyLevel
+from core.db import count_of
 
 from ..models import (
     OPEN_STATUSES,
@@ -30,7 +34,7 @@ from ..models import (
     QuestionnaireStatus,
     hash_token,
 )
-from ..selectors import RATER_STATUSES, required_ids, scale_values
+from ..selectors import RATER_STATUSES, required_ids
 
 COMMENT_MAX = 4000
 REASON_MAX = 2000
@@ -100,15 +104,121 @@ def _require_answerable(questionnaire: Questionnaire) -> None:
         raise Refused(closed_message(cycle))
 
 
-def _mark_started(questionnaire: Questionnaire) -> None:
-    if questionnaire.status == QuestionnaireStatus.PENDING:
-        questionnaire.status = QuestionnaireStatus.STARTED
-        questionnaire.started_at = questionnaire.started_at or timezone.now()
-        questionnaire._history_user = history_user(questionnaire)
-        questionnaire.save(update_fields=["status", "started_at"])
+def _mark_started(locked: Questionnaire, by) -> None:
+    """The first answer starts the questionnaire: its history row names `by` (the rater's account)."""
+    if locked.status == QuestionnaireStatus.PENDING:
+        locked.refresh_from_db(fields=sorted(locked.get_deferred_fields()))  # the history row copies every column
+        locked.status = QuestionnaireStatus.STARTED
+        locked.started_at = locked.started_at or timezone.now()
+        locked._history_user = by
+        locked.save(update_fields=["status", "started_at"])
 
 
 # --- answering --------------------------------------------------------------------------------------
+
+#: What the checks of a save read under the row lock: the questionnaire's status columns and its cycle's
+#: state, nothing else (not the participant's requirements: they are frozen at opening).
+_STATE_FIELDS = ("status", "started_at", "submitted_at", "participant", "participant__cycle",
+                 "participant__cycle__name", "participant__cycle__status", "participant__cycle__closes_on")
+
+
+@dataclass(frozen=True)
+class Saved:
+    """One saved answer and how far the questionnaire is after it (for "saved, n left")."""
+
+    answer: Answer
+    answered: int
+    total: int
+
+    @property
+    def left(self) -> int:
+        return max(self.total - self.answered, 0)
+
+
+def _locked_state(questionnaire: Questionnaire, levels: set[int]) -> Questionnaire:
+    """The questionnaire's row, locked until the transaction ends, with its status columns and its
+    cycle's state only; `levels_on_scale` says how many of `levels` are values of the cycle's scale
+    (the scale's values are unique). One query."""
+    queryset = (Questionnaire.objects.select_for_update(of=("self",)).select_related("participant__cycle")
+                .only(*_STATE_FIELDS))
+    if levels:
+        scale = "participant__cycle__framework_version__framework__scale_id"
+        queryset = queryset.annotate(
+            scale_id=F(scale),
+            levels_on_scale=count_of(ProficiencyLevel.objects.filter(scale_id=OuterRef(scale), value__in=levels),
+                                     "scale"))
+    return queryset.get(pk=questionnaire.pk)
+
+
+def _is_whole(level) -> bool:
+    return isinstance(level, int) and not isinstance(level, bool)
+
+
+def _clean(answers: dict[int, AnswerInput], required: set[int], state: Questionnaire,
+           levels: set[int]) -> dict[int, AnswerInput]:
+    """The answers checked against the questionnaire and the scale; ValidationError naming each bad one."""
+    values = None
+    if levels and state.levels_on_scale != len(levels):  # some level is not on the scale: say which
+        values = _scale_values(state)
+    errors = []
+    clean: dict[int, AnswerInput] = {}
+    for competency_id, given in answers.items():
+        if not isinstance(competency_id, int) or competency_id not in required:
+            errors.append(f"Competency {competency_id} is not one this questionnaire asks about.")
+            continue
+        level = given.level
+        if level is not None and (not _is_whole(level) or (values is not None and level not in values)):
+            values = _scale_values(state) if values is None else values
+            choices = ", ".join(str(v) for v in sorted(values))
+            errors.append(f"{level} is not a level of the scale: choose one of {choices} or “Not observed”.")
+            continue
+        comment = (given.comment or "").strip()
+        if len(comment) > COMMENT_MAX:
+            errors.append(f"A comment holds at most {COMMENT_MAX} characters (this one has {len(comment)}).")
+            continue
+        clean[competency_id] = AnswerInput(level, comment)
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _scale_values(state: Questionnaire) -> set[int]:
+    """The values of the scale the questionnaire is answered on (for the message of a refused level)."""
+    scale_id = getattr(state, "scale_id", None)
+    if scale_id is None:
+        scale_id = (Questionnaire.objects.filter(pk=state.pk)
+                    .values_list("participant__cycle__framework_version__framework__scale_id", flat=True).get())
+    return set(ProficiencyLevel.objects.filter(scale_id=scale_id).values_list("value", flat=True))
+
+
+def _save(questionnaire: Questionnaire, answers: dict[int, AnswerInput], *,
+          count: bool = False) -> tuple[dict[int, Answer], int | None]:
+    """Saves `answers` all or none under the questionnaire's row lock: (the answers, how many of its
+    competencies are answered now when `count`).
+
+    Queries: the locked read of the state (with the check of the levels), one upsert of all the answers,
+    the count when asked; on the first answer also the start (the rest of the row, its update and its
+    history row). The requirements are read from `questionnaire` (frozen at opening)."""
+    ids = required_ids(questionnaire.participant)
+    levels = {given.level for given in answers.values() if _is_whole(given.level)}
+    with transaction.atomic():
+        state = _locked_state(questionnaire, levels)
+        _require_answerable(state)
+        clean = _clean(answers, set(ids), state, levels)
+        saved = {competency_id: Answer(questionnaire_id=state.pk, competency_id=competency_id, level=given.level,
+                                       comment=given.comment)
+                 for competency_id, given in clean.items()}
+        if saved:
+            # One INSERT ... ON CONFLICT DO UPDATE, whether the answers are new or change earlier ones.
+            Answer.objects.bulk_create(list(saved.values()), update_conflicts=True,
+                                       unique_fields=["questionnaire", "competency"],
+                                       update_fields=["level", "comment", "updated_at"])
+            if state.status == QuestionnaireStatus.PENDING:
+                _mark_started(state, history_user(questionnaire))
+        answered = (Answer.objects.filter(questionnaire_id=state.pk, competency_id__in=ids).count()
+                    if count else None)
+    _copy_state(state, questionnaire)
+    return saved, answered
 
 
 def save_answer(questionnaire: Questionnaire, competency_id: int, level: int | None, comment: str = "") -> Answer:
@@ -116,47 +226,21 @@ def save_answer(questionnaire: Questionnaire, competency_id: int, level: int | N
     return save_answers(questionnaire, {competency_id: AnswerInput(level, comment)})[competency_id]
 
 
+def answer_one(questionnaire: Questionnaire, competency_id: int, level: int | None, comment: str = "") -> Saved:
+    """`save_answer`, also saying how many of the questionnaire's competencies are answered after it.
+
+    The same queries whatever the number of competencies: the locked state, the upsert, the count (and
+    the start on the first answer). `questionnaire` should come with its participant's requirements and
+    its rater's user (`selectors.questionnaire_to_answer` loads just those)."""
+    saved, answered = _save(questionnaire, {competency_id: AnswerInput(level, comment)}, count=True)
+    return Saved(answer=saved[competency_id], answered=answered,
+                 total=len(questionnaire.participant.requirements or []))
+
+
 def save_answers(questionnaire: Questionnaire, answers: dict[int, AnswerInput]) -> dict[int, Answer]:
-    """Saves several answers at once, all or none (the page's save button without JavaScript)."""
-    with transaction.atomic():
-        locked = _locked(questionnaire)
-        _require_answerable(locked)
-        required = set(required_ids(locked.participant))
-        values = set(scale_values(locked.participant.cycle)) if answers else set()
-        errors = []
-        clean: dict[int, AnswerInput] = {}
-        for competency_id, given in answers.items():
-            if not isinstance(competency_id, int) or competency_id not in required:
-                errors.append(f"Competency {competency_id} is not one this questionnaire asks about.")
-                continue
-            level = given.level
-            if level is not None and (isinstance(level, bool) or not isinstance(level, int) or level not in values):
-                choices = ", ".join(str(v) for v in sorted(values))
-                errors.append(f"{level} is not a level of the scale: choose one of {choices} or “Not observed”.")
-                continue
-            comment = (given.comment or "").strip()
-            if len(comment) > COMMENT_MAX:
-                errors.append(f"A comment holds at most {COMMENT_MAX} characters (this one has {len(comment)}).")
-                continue
-            clean[competency_id] = AnswerInput(level, comment)
-        if errors:
-            raise ValidationError(errors)
-        existing = {answer.competency_id: answer
-                    for answer in Answer.objects.filter(questionnaire=locked, competency_id__in=list(clean))}
-        saved: dict[int, Answer] = {}
-        for competency_id, given in clean.items():
-            answer = existing.get(competency_id)
-            if answer is None:
-                answer = Answer.objects.create(questionnaire=locked, competency_id=competency_id,
-                                               level=given.level, comment=given.comment)
-            elif (answer.level, answer.comment) != (given.level, given.comment):
-                answer.level, answer.comment = given.level, given.comment
-                answer.save(update_fields=["level", "comment", "updated_at"])
-            saved[competency_id] = answer
-        if clean:
-            _mark_started(locked)
-    _copy_state(locked, questionnaire)
-    return saved
+    """Saves several answers at once, all or none (the page's save button without JavaScript). With no
+    answers, only checks that the questionnaire still takes answers."""
+    return _save(questionnaire, answers)[0]
 
 
 def missing_ids(questionnaire: Questionnaire) -> list[int]:
@@ -212,8 +296,10 @@ def decline(questionnaire: Questionnaire, reason: str) -> Questionnaire:
 def _copy_state(source: Questionnaire, target: Questionnaire) -> None:
     """The caller's object reflects what was saved (views render from it after the service)."""
     if source is not target:
+        deferred = source.get_deferred_fields()
         for field in ("status", "started_at", "submitted_at", "decline_reason"):
-            setattr(target, field, getattr(source, field))
+            if field not in deferred:
+                setattr(target, field, getattr(source, field))
 
 
 # --- personal links ---------------------------------------------------------------------------------

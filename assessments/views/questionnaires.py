@@ -192,8 +192,9 @@ def questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _fragment(request: HttpRequest, questionnaire: Questionnaire, *, message: str = "", ok: bool = True,
-              status: int = 200) -> HttpResponse:
-    answered, total = selectors.answered_count(questionnaire)
+              status: int = 200, progress: tuple[int, int] | None = None) -> HttpResponse:
+    """The "saved · n left" fragment; `progress` (answered, total) when the save just counted them."""
+    answered, total = progress or selectors.answered_count(questionnaire)
     # A fragment, not a page: rendered without the page shell's context (navigation, messages).
     response = HttpResponse(render_to_string(FRAGMENT, {"ok": ok, "message": message, "answered": answered,
                                                         "total": total, "left": max(total - answered, 0)}),
@@ -202,8 +203,17 @@ def _fragment(request: HttpRequest, questionnaire: Questionnaire, *, message: st
     return response
 
 
+def _whole(questionnaire: Questionnaire) -> Questionnaire:
+    """The questionnaire with everything its page shows, when it was fetched only for saving an answer."""
+    if questionnaire.get_deferred_fields() or questionnaire.participant.get_deferred_fields():
+        return selectors.rater_questionnaires().get(pk=questionnaire.pk)
+    return questionnaire
+
+
 def _answer(request: HttpRequest, questionnaire: Questionnaire, competency_id: int, access: Access) -> HttpResponse:
-    # The level is checked against the scale by the service (one query fewer on this busy path).
+    """Saves one answer. The busy path of the questionnaire: the questionnaire was fetched with only what
+    the save reads, the level is checked against the scale by the service, which also counts the
+    answers for the fragment (the same few queries whatever the number of competencies)."""
     form = AnswerForm(request.POST, competency_id=competency_id)
     problem = None
     if competency_id not in selectors.required_ids(questionnaire.participant):
@@ -215,7 +225,7 @@ def _answer(request: HttpRequest, questionnaire: Questionnaire, competency_id: i
     if problem is None:
         given = form.answer()
         try:
-            answering.save_answer(questionnaire, competency_id, given.level, given.comment)
+            saved = answering.answer_one(questionnaire, competency_id, given.level, given.comment)
         except Refused as error:
             if request.htmx:
                 return _fragment(request, questionnaire, message=" ".join(error.messages), ok=False, status=409)
@@ -225,20 +235,19 @@ def _answer(request: HttpRequest, questionnaire: Questionnaire, competency_id: i
     if problem is not None:
         if request.htmx:
             return _fragment(request, questionnaire, message=problem, ok=False, status=400)
-        page = selectors.questionnaire_page(questionnaire)
+        page = selectors.questionnaire_page(_whole(questionnaire))
         forms = _answer_forms(page)
         if competency_id in forms:
             forms[competency_id] = form
         return _render(request, page, access, forms=forms, errors=[problem], status=400)
     if request.htmx:
-        return _fragment(request, questionnaire)
-    answered, total = selectors.answered_count(questionnaire)
-    return done(request, f"Answer saved: {total - answered} of {total} left.", f"{access.page}#c-{competency_id}")
+        return _fragment(request, questionnaire, progress=(saved.answered, saved.total))
+    return done(request, f"Answer saved: {saved.left} of {saved.total} left.", f"{access.page}#c-{competency_id}")
 
 
 @require_POST
 def questionnaire_answer(request: HttpRequest, pk: int, competency_id: int) -> HttpResponse:
-    found = _own(request, pk, "questionnaire.answer")
+    found = get_for_user(request.user, selectors.questionnaire_to_answer(), "questionnaire.answer", pk=pk)
     return _answer(request, found, competency_id, _account_access(found))
 
 

@@ -465,3 +465,35 @@ def test_two_submits_at_the_same_moment_submit_once(postgres):
     assert sorted(outcomes)[1] == "submitted"
     assert sorted(outcomes)[0].startswith("This questionnaire was already submitted on")
     assert questionnaire.history.filter(status=QuestionnaireStatus.SUBMITTED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_answers_at_the_same_moment_both_count_and_start_it_once(postgres):
+    """The row lock: two answers racing on an unstarted questionnaire are both saved, it is started once,
+    and the later one counts the earlier one in its "n left"."""
+    import threading
+
+    from django.db import connections
+
+    team = team_cycle(peers=1, reports=0)
+    questionnaire = peer_questionnaire(team)
+    competencies = team.competencies()[:2]
+    barrier = threading.Barrier(2)
+    answered: list[int] = []
+
+    def answer_once(competency):
+        try:
+            barrier.wait()
+            fetched = selectors.questionnaire_to_answer().get(pk=questionnaire.pk)
+            answered.append(answering.answer_one(fetched, competency.pk, 3, "").answered)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=answer_once, args=(competency,)) for competency in competencies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answered) == [1, 2]
+    assert Answer.objects.filter(questionnaire=questionnaire).count() == 2
+    assert questionnaire.history.filter(status=QuestionnaireStatus.STARTED).count() == 1

@@ -436,15 +436,40 @@ def test_the_questionnaire_page_costs_the_same_for_4_or_40_competencies(client, 
 def test_saving_an_answer_costs_the_same_for_4_or_40_competencies(client, per_area, django_assert_num_queries):
     team = team_cycle(peers=1, reports=0, areas=2, per_area=per_area)
     questionnaire = team.questionnaire(Group.PEER)
-    competency = team.competencies()[-1]
-    answering.save_answer(questionnaire, competency.pk, 2, "")
+    first, competency = team.competencies()[0], team.competencies()[-1]
     signed_in(client, team.peers[0])
-    # session, user, the questionnaire, the rater's person (the rule), then under a savepoint: the
-    # questionnaire locked, the scale's levels, the answer, its update; then the count of answers
+    # session, user, the questionnaire with its requirements and rater (the rule reads the rater loaded
+    # with it); under a savepoint: the questionnaire's status locked (the level checked in the same query), the
+    # answer's upsert, the count of answers. The first answer also starts the questionnaire: the rest
+    # of its row, its update and its history row.
     with django_assert_num_queries(11):
+        response = client.post(url("questionnaire_answer", questionnaire.pk, first.pk),
+                               {f"c{first.pk}-level": "2"}, **HTMX)
+    assert response.status_code == 200 and f"{2 * per_area - 1} left" in visible_text(response)
+    with django_assert_num_queries(8):  # a new answer
         response = client.post(url("questionnaire_answer", questionnaire.pk, competency.pk),
                                {f"c{competency.pk}-level": "4"}, **HTMX)
-    assert response.status_code == 200
+    assert response.status_code == 200 and f"{2 * per_area - 2} left" in visible_text(response)
+    with django_assert_num_queries(8):  # a changed answer
+        response = client.post(url("questionnaire_answer", questionnaire.pk, competency.pk),
+                               {f"c{competency.pk}-level": "5", f"c{competency.pk}-comment": "Better"}, **HTMX)
+    assert response.status_code == 200 and f"{2 * per_area - 2} left" in visible_text(response)
+    questionnaire.refresh_from_db()
+    assert questionnaire.status == QuestionnaireStatus.STARTED and questionnaire.history.count() == 2
+    assert sorted(Answer.objects.filter(questionnaire=questionnaire).values_list("competency_id", "level", "comment")) \
+        == sorted([(first.pk, 2, ""), (competency.pk, 5, "Better")])
+
+
+def test_a_refused_level_costs_no_write_and_names_the_scale(client, team):
+    questionnaire = team.questionnaire(Group.PEER)
+    competency = team.competencies()[0]
+    answering.save_answer(questionnaire, competency.pk, 3, "Kept")
+    before = state(questionnaire)
+    response = signed_in(client, team.peers[0]).post(
+        url("questionnaire_answer", questionnaire.pk, competency.pk), {f"c{competency.pk}-level": "9"}, **HTMX)
+    assert response.status_code == 400 and response.headers["X-Answer-Status"] == "refused"
+    assert "9 is not a level of the scale: choose one of 1, 2, 3, 4, 5" in visible_text(response)
+    assert state(questionnaire) == before
 
 
 # --- personal links -------------------------------------------------------------------------------
