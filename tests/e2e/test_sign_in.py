@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_hr_manager_signs_in_and_sees_the_organisation_dashboard(page, live_server):
-    UserFactory(email="hannah@example.com", first_name="Hannah", role=Role.HR)
+    UserFactory(email="hannah@example.com", first_name="Hannah", role=Role.HR, is_staff=True)
     PersonFactory.create_batch(3, org_unit=OrgUnitFactory())
     page.goto(live_server.url)
     expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/")
@@ -21,6 +21,9 @@ def test_an_hr_manager_signs_in_and_sees_the_organisation_dashboard(page, live_s
     expect(page.get_by_role("heading", level=1)).to_have_text("Good to see you, Hannah")
     expect(page.get_by_test_id("stat-people")).to_have_text("3")
     expect(page.get_by_text("HR manager").first).to_be_visible()
+    # HR's whole navigation (admin included) fits a 1280 px screen: no sideways scrolling.
+    expect(page.get_by_role("link", name="Admin")).to_be_visible()
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
 
 
 def test_a_wrong_password_keeps_the_visitor_on_the_login_page_with_a_message(page, live_server):
