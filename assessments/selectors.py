@@ -68,10 +68,12 @@ RATER_ROLES = {Group.SELF: "", Group.MANAGER: "as their manager", Group.PEER: "a
 
 
 @dataclass
-class QuestionnaireRow:
+class RaterView:
+    """What a list row and the questionnaire page both say of one questionnaire: whose it is, how the
+    rater stands to them, and how many answers are left."""
+
     questionnaire: Questionnaire
     subject_name: str
-    cycle: Cycle
     answered: int
     total: int
 
@@ -84,12 +86,17 @@ class QuestionnaireRow:
         return RATER_ROLES.get(self.questionnaire.group, "")
 
     @property
-    def closes_on(self) -> date:
-        return self.cycle.closes_on
-
-    @property
     def left(self) -> int:
         return max(self.total - self.answered, 0)
+
+
+@dataclass
+class QuestionnaireRow(RaterView):
+    cycle: Cycle
+
+    @property
+    def closes_on(self) -> date:
+        return self.cycle.closes_on
 
     @property
     def percent(self) -> int:
@@ -184,26 +191,10 @@ class AreaBlock:
 
 
 @dataclass
-class QuestionnairePage:
-    questionnaire: Questionnaire
-    subject_name: str
+class QuestionnairePage(RaterView):
     areas: list[AreaBlock]
     levels: list[ProficiencyLevel]
-    total: int
-    answered: int
     editable: bool
-
-    @property
-    def left(self) -> int:
-        return max(self.total - self.answered, 0)
-
-    @property
-    def is_self(self) -> bool:
-        return self.questionnaire.group == Group.SELF
-
-    @property
-    def rater_role(self) -> str:
-        return RATER_ROLES.get(self.questionnaire.group, "")
 
     @property
     def items(self) -> list[QuestionItem]:
