@@ -14,8 +14,8 @@ from django.db.models import Count, OuterRef, Q, QuerySet
 
 from core.db import count_of
 from core.pagination import url_for_each
-from core.trees import subtree
 from profiles.models import OrgUnit, Person
+from profiles.selectors import unit_and_below
 
 from .models import (
     ANONYMOUS_GROUPS,
@@ -121,10 +121,6 @@ def response_rate(submitted: int, invited: int) -> int | None:
 # --- leaders of a cycle ----------------------------------------------------------------------------
 
 
-def unit_and_below(unit: OrgUnit) -> set[int]:
-    return subtree(OrgUnit.objects.values_list("pk", "parent_id"), unit.pk)
-
-
 def matching_people(value: str) -> QuerySet[Person]:
     """People whose name or email contains every word, or whose employee id is one of the words."""
     people = Person.objects.all()
@@ -153,7 +149,7 @@ def leaders_of(cycle: Cycle, *, unit: OrgUnit | None = None, with_sub_units: boo
     """The cycle's leaders narrowed by org unit, state and a search, in name order."""
     leaders = Participant.objects.filter(cycle=cycle)
     if unit is not None:
-        units = unit_and_below(unit) if with_sub_units else {unit.pk}
+        units = unit_and_below(unit.pk) if with_sub_units else {unit.pk}
         leaders = leaders.filter(person__org_unit_id__in=units)
     if q.strip():
         leaders = leaders.filter(person__in=matching_people(q).values("pk"))

@@ -7,10 +7,11 @@ from django.db.models import Q
 
 from competency.models import Competency, FrameworkVersion, VersionStatus
 from core.forms import PlainFormMixin
-from core.trees import natural_key, subtree
+from core.trees import natural_key
 from core.uploads import limit_upload_size
 
 from .models import Comparator, OrgUnit, Person, RoleProfile
+from .selectors import unit_and_below
 
 
 class PersonLookupField(forms.CharField):
@@ -50,14 +51,10 @@ class OrgUnitForm(PlainFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         units = OrgUnit.objects.order_by("name")
         if self.instance.pk:
-            units = units.exclude(pk__in=_unit_and_below(self.instance))
+            units = units.exclude(pk__in=unit_and_below(self.instance.pk))
             self.initial["head"] = _person_label(self.instance.head)
         self.fields["parent"].queryset = units
         self.fields["parent"].empty_label = "— top of the organisation —"
-
-
-def _unit_and_below(unit: OrgUnit) -> set[int]:
-    return subtree(OrgUnit.objects.values_list("pk", "parent_id"), unit.pk)
 
 
 class RoleProfileForm(PlainFormMixin, forms.ModelForm):

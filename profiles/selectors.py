@@ -15,7 +15,7 @@ from competency.models import CompetencyArea, ProficiencyLevel
 from core.charts import bar_chart
 from core.db import count_of
 from core.pagination import url_for_each
-from core.trees import depth_first
+from core.trees import depth_first, subtree
 
 from .models import OrgUnit, Person, ProfileStatus, Requirement, RoleProfile
 
@@ -42,6 +42,11 @@ def holder_counts(profile_ids: list[int]) -> dict[int, int]:
 # --- reporting lines --------------------------------------------------------------------------------
 # One recursive query walks a reporting line of any depth (PostgreSQL and SQLite both have WITH
 # RECURSIVE); UNION rather than UNION ALL stops even at a loop, which the models refuse anyway.
+
+
+def unit_and_below(unit_pk: int) -> set[int]:
+    """The ids of the org unit and of every unit below it. One query."""
+    return subtree(OrgUnit.objects.values_list("pk", "parent_id"), unit_pk)
 
 
 def reporting_line_ids(manager_pk: int) -> RawSQL:

@@ -13,7 +13,8 @@ from simple_history.utils import bulk_create_with_history
 
 from competency.models import FrameworkVersion, VersionStatus
 from core.db import queue_after_commit
-from profiles.models import OrgUnit, Person, RoleProfile
+from profiles.models import Person, RoleProfile
+from profiles.selectors import unit_and_below
 
 from ..models import Cycle, CycleStatus, Group, Participant, Questionnaire, QuestionnaireStatus
 
@@ -57,17 +58,8 @@ def update_cycle(cycle: Cycle, *, actor, **fields) -> Cycle:
 def people_in_units(unit_ids: Iterable[int], *, with_sub_units: bool = True) -> QuerySet[Person]:
     """Active people of the units (and, by default, of every unit below them)."""
     unit_ids = set(unit_ids)
-    if with_sub_units and unit_ids:
-        links = OrgUnit.objects.values_list("pk", "parent_id")
-        children: dict[int, list[int]] = {}
-        for pk, parent in links:
-            children.setdefault(parent, []).append(pk)
-        todo = list(unit_ids)
-        while todo:
-            for child in children.get(todo.pop(), []):
-                if child not in unit_ids:
-                    unit_ids.add(child)
-                    todo.append(child)
+    if with_sub_units:
+        unit_ids = set().union(*(unit_and_below(pk) for pk in unit_ids))
     return Person.objects.filter(active=True, org_unit_id__in=unit_ids)
 
 
