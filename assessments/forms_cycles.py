@@ -58,7 +58,7 @@ CYCLE_FIELDS = [
     "threshold_peer", "threshold_direct", "threshold_external",
     "min_peers", "max_peers", "min_external", "max_external",
     "reminders_after_open", "reminders_before_close",
-    "weight_peer", "weight_direct", "weight_external", "blind_spot_gap", "results_audience",
+    "weight_manager", "weight_peer", "weight_direct", "weight_external", "blind_spot_gap", "results_audience",
 ]
 
 
@@ -78,10 +78,11 @@ class CycleForm(PlainFormMixin, forms.ModelForm):
         fields = CYCLE_FIELDS
         widgets = {"opens_on": _date_widget(), "closes_on": _date_widget()}
         labels = {"opens_on": "Opens on", "closes_on": "Closes on", "blind_spot_gap": "Blind-spot gap",
-                  "weight_peer": "Weight of peers", "weight_direct": "Weight of direct reports",
+                  "weight_manager": "Weight of the manager", "weight_peer": "Weight of peers", "weight_direct": "Weight of direct reports",
                   "weight_external": "Weight of external raters", "results_audience": "Who sees results"}
         help_texts = {
             "weight_peer": "Weights of the groups in the combined “others” figure; equal by default.",
+            "weight_manager": "The manager's weight beside the shown groups in a gap analysis's observed level.",
             "threshold_peer": "Fewest answers shown as a group of their own (at least 3).",
         }
 

@@ -94,6 +94,9 @@ class Cycle(models.Model):
         default=_default_reminders_after, blank=True, help_text="Days after opening on which reminders go out.")
     reminders_before_close = models.JSONField(
         default=_default_reminders_before, blank=True, help_text="Days before the close (0 is the close day).")
+    weight_manager = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal(1), validators=[MinValueValidator(0)],
+        help_text="The manager's weight beside the anonymous groups in the observed level of a gap analysis.")
     weight_peer = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal(1), validators=[MinValueValidator(0)])
     weight_direct = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal(1), validators=[MinValueValidator(0)])
     weight_external = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal(1), validators=[MinValueValidator(0)])
@@ -132,7 +135,7 @@ class Cycle(models.Model):
                 Group.EXTERNAL: self.threshold_external}.get(group, 1)
 
     def weight(self, group: str) -> Decimal:
-        return {Group.PEER: self.weight_peer, Group.DIRECT: self.weight_direct,
+        return {Group.MANAGER: self.weight_manager, Group.PEER: self.weight_peer, Group.DIRECT: self.weight_direct,
                 Group.EXTERNAL: self.weight_external}[group]
 
     def nomination_range(self, group: str) -> tuple[int, int]:
@@ -300,6 +303,10 @@ class ResultCell(models.Model):
     count = models.PositiveIntegerField(help_text="How many rated it (not observed left out).")
     responders = models.PositiveIntegerField(help_text="How many submitted questionnaires stand behind the label.")
     suppressed = models.BooleanField(default=False)
+    #: The weight this figure carries in the observed level of a gap analysis: the cycle's weight of
+    #: the manager or of the anonymous group, the mean of its groups' weights for a pool; 0 for self,
+    #: for "all others" (made of the shown anonymous cells, already counted) and for a suppressed pool.
+    weight = models.DecimalField(max_digits=8, decimal_places=4, default=Decimal(0))
     release_number = models.PositiveSmallIntegerField()
 
     class Meta:

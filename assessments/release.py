@@ -87,6 +87,8 @@ from simple_history.utils import bulk_update_with_history
 
 from core.db import queue_after_commit
 
+from .signals import results_released
+
 from .models import (
     ANONYMOUS_GROUPS,
     Answer,
@@ -182,8 +184,10 @@ def _comments(participant_ids: list[int]) -> dict[int, list[tuple[str, int, str]
 
 # --- the rules, on the counts ------------------------------------------------------------------------
 
-#: A shown figure: (label, mean in hundredths rounded half up or None, count, responders, suppressed).
-Cell = tuple[str, int | None, int, int, bool]
+#: A shown figure: (label, mean in hundredths rounded half up or None, count, responders, suppressed,
+#: its weight in a gap analysis's observed level, see `ResultCell.weight`).
+Cell = tuple[str, int | None, int, int, bool, Decimal]
+_NO_WEIGHT = Decimal(0)
 
 
 @dataclass
@@ -206,7 +210,11 @@ class Rules:
     @classmethod
     def of(cls, cycle: Cycle) -> Rules:
         return cls(thresholds={g: cycle.threshold(g) for g in ANONYMOUS_GROUPS},
-                   weights={g: int(cycle.weight(g) * 100) for g in ANONYMOUS_GROUPS})
+                   weights={g: int(cycle.weight(g) * 100) for g in (Group.MANAGER, *ANONYMOUS_GROUPS)})
+
+    def weight(self, group: str) -> Decimal:
+        """A group's weight as the cells store it."""
+        return Decimal(self.weights.get(group, 0)).scaleb(-2)
 
 
 def _cents(numerator: int, denominator: int) -> int:
@@ -231,7 +239,8 @@ def release_competency(rules: Rules | Cycle, tally: dict[str, GroupTally], compe
             continue
         n = found.counts[competency_id]
         mean = _cents(found.totals.get(competency_id, 0), n) if n else None
-        cells.append((group, mean, n, found.questionnaires, False))
+        weight = rules.weight(group) if group == Group.MANAGER else _NO_WEIGHT
+        cells.append((group, mean, n, found.questionnaires, False, weight))
         comment_labels[group] = group
 
     present = [g for g in ANONYMOUS_GROUPS if g in tally and tally[g].questionnaires]
@@ -255,7 +264,7 @@ def release_competency(rules: Rules | Cycle, tally: dict[str, GroupTally], compe
     for group in shown:
         found = tally[group]
         n, total = n_of[group], found.totals.get(competency_id, 0)
-        cells.append((group, _cents(total, n), n, found.questionnaires, False))
+        cells.append((group, _cents(total, n), n, found.questionnaires, False, rules.weight(group)))
         comment_labels[group] = group
         if rules.weights[group] > 0:
             parts.append((rules.weights[group], 1, total, n))
@@ -265,15 +274,16 @@ def release_competency(rules: Rules | Cycle, tally: dict[str, GroupTally], compe
         responders = sum(tally[g].questionnaires for g in pool)
         if pool_shown:
             total = sum(tally[g].totals.get(competency_id, 0) for g in pool)
-            cells.append((CellLabel.OTHER, _cents(total, pool_n), pool_n, responders, False))
             counted = [g for g in pool if n_of[g]]
             weight = sum(rules.weights[g] for g in counted)  # the pool weighs the mean: weight / len(counted)
+            cells.append((CellLabel.OTHER, _cents(total, pool_n), pool_n, responders, False,
+                          (Decimal(weight).scaleb(-2) / len(counted)).quantize(Decimal("0.0001"))))
             if weight > 0:
                 parts.append((weight, len(counted), total, pool_n))
                 count += pool_n
                 responders_all += responders
         else:
-            cells.append((CellLabel.OTHER, None, pool_n, responders, True))
+            cells.append((CellLabel.OTHER, None, pool_n, responders, True, _NO_WEIGHT))
         label = CellLabel.OTHER if pool_shown else None
         for group in pool:
             comment_labels[group] = label
@@ -289,7 +299,7 @@ def release_competency(rules: Rules | Cycle, tally: dict[str, GroupTally], compe
             numerator = sum(wn * t * (b // (wd * n)) for wn, wd, t, n in parts)
             weights = sum(wn * (d // wd) for wn, wd, _t, _n in parts)
             cents = _cents(numerator * d, b * weights)
-        cells.append((CellLabel.OTHERS, cents, count, responders_all, False))
+        cells.append((CellLabel.OTHERS, cents, count, responders_all, False, _NO_WEIGHT))
     pooled = frozenset(pool).union(pooled_before) if pool_shown else frozenset(pooled_before)
     return CompetencyRelease(cells=cells, comment_labels=comment_labels, pooled=pooled)
 
@@ -376,7 +386,7 @@ def _shortfall_message(short: list[Change]) -> str:
 
 # --- writing -----------------------------------------------------------------------------------------
 
-CELL_COLUMNS = ("participant_id", "competency_id", "label", "mean", "count", "responders", "suppressed",
+CELL_COLUMNS = ("participant_id", "competency_id", "label", "mean", "count", "responders", "suppressed", "weight",
                 "release_number")
 COMMENT_COLUMNS = ("participant_id", "competency_id", "label", "text", "position", "withheld", "withheld_reason")
 _MEAN_TEXT: dict[int | None, str] = {None: "\\N"}
@@ -405,13 +415,13 @@ def _insert_cells(rows: list[tuple[int, int, Cell]], number: int) -> None:
     if connection.vendor == "postgresql":
         tail = f"\t{number}\n"
         _copy_text(ResultCell, CELL_COLUMNS, "".join(
-            f"{pid}\t{cid}\t{label}\t{_mean_text(cents)}\t{n}\t{q}\t{'t' if hidden else 'f'}{tail}"
-            for pid, cid, (label, cents, n, q, hidden) in rows))
+            f"{pid}\t{cid}\t{label}\t{_mean_text(cents)}\t{n}\t{q}\t{'t' if hidden else 'f'}\t{weight}{tail}"
+            for pid, cid, (label, cents, n, q, hidden, weight) in rows))
         return
     ResultCell.objects.bulk_create([
         ResultCell(participant_id=pid, competency_id=cid, label=label, mean=cents_as_decimal(cents), count=n,
-                   responders=q, suppressed=hidden, release_number=number)
-        for pid, cid, (label, cents, n, q, hidden) in rows], batch_size=2000)
+                   responders=q, suppressed=hidden, weight=weight, release_number=number)
+        for pid, cid, (label, cents, n, q, hidden, weight) in rows], batch_size=2000)
 
 
 def _insert_comments(rows: list[tuple[int, int, str, str, int]]) -> None:
@@ -608,6 +618,7 @@ def _release(cycle: Cycle, plan: Plan, *, actor, report=None) -> Release:
     cycle._history_user = actor
     cycle.save()
     queue_after_commit("assessments.tasks.notify_results", cycle.pk)
+    transaction.on_commit(lambda: results_released.send(sender=Cycle, cycle_id=cycle.pk, release_number=number))
     return release
 
 

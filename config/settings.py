@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "competency",
     "profiles",
     "assessments",
+    "gaps",
     "training",
     "devplans",
     "dashboard",

@@ -36,7 +36,7 @@ def cycle_data(version, **changes) -> dict:
         "name": "Spring 360", "framework_version": version.pk, "opens_on": today.isoformat(),
         "closes_on": (today + timedelta(days=21)).isoformat(), "threshold_peer": 3, "threshold_direct": 3,
         "threshold_external": 3, "min_peers": 4, "max_peers": 8, "min_external": 0, "max_external": 4,
-        "reminders_after_open": "5, 10", "reminders_before_close": "2, 0", "weight_peer": "1", "weight_direct": "1",
+        "reminders_after_open": "5, 10", "reminders_before_close": "2, 0", "weight_manager": "1", "weight_peer": "1", "weight_direct": "1",
         "weight_external": "1", "blind_spot_gap": "", "results_audience": "direct",
     }
     data.update(changes)
