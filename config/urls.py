@@ -15,6 +15,7 @@ urlpatterns = [
     path("frameworks/", include("competency.urls")),
     path("", include("profiles.urls")),
     path("assessments/", include("assessments.urls")),
+    path("gaps/", include("gaps.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

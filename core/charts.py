@@ -277,3 +277,161 @@ def radar_chart(*, title: str, description: str, axes: list[tuple[str, str]],
     return RadarChart(title=title, description=description, view_box=f"{min_x} {min_y} {width} {height}",
                       width=width, height=height, cx=0, cy=0, axes=chart_axes, rings=rings, series=drawn,
                       legend=list(levels))
+
+
+# --- target chart: a required level against an observed one, per row ------------------------------
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    label: str
+    title: str
+    status: str  # a CSS-safe word that picks the bar's colour: met, gap, critical, none
+    y: float
+    text_y: float
+    target_x: float
+    value_width: float | None  # None: nothing observed (drawn as a note, never as a zero bar)
+    note: str
+
+
+@dataclass
+class TargetChart:
+    title: str
+    width: float
+    height: float
+    left: float
+    label_x: float
+    right: float
+    bottom: float
+    rows: list[TargetRow] = field(default_factory=list)
+    ticks: list[Tick] = field(default_factory=list)
+    legend: list[tuple[int, str]] = field(default_factory=list)
+    font: int = FONT
+    bar_height: int = BAR
+
+
+def target_chart(*, title: str, rows: list[tuple[str, str, float, float | None, str]],
+                 levels: list[tuple[int, str]]) -> TargetChart:
+    """Horizontal bars of an observed value with a mark at the target on the same level axis, one row
+    each: (label, title, target, value or None, status). A row without a value says "no evidence"
+    where its bar would be, so it cannot be read as a zero."""
+    labels = [_short(label) for label, *_rest in rows]
+    left = math.ceil(10 * (12 + max((text_width(label) for label in labels), default=text_width("0000")))) / 10
+    top_level = max((value for value, _name in levels), default=1)
+    step = PLOT_WIDTH / top_level
+    height = TOP + ROW * len(rows) + 8
+    chart = TargetChart(title=title, width=round(left + PLOT_WIDTH + RIGHT_MARGIN, 1), height=height, left=left,
+                        label_x=round(left - 6, 1), right=round(left + PLOT_WIDTH, 1), bottom=height - 4,
+                        legend=list(levels))
+    chart.ticks = [Tick(round(left + step * value, 1), str(value)) for value, _name in levels]
+    for index, ((_label, row_title, target, value, status), label) in enumerate(zip(rows, labels, strict=True)):
+        y = TOP + index * ROW
+        width = None if value is None else round(step * max(0.0, min(float(value), top_level)), 1)
+        note = "no evidence" if value is None else ""
+        chart.rows.append(TargetRow(label=label, title=row_title, status=status, y=y, text_y=y + BAR - 5,
+                                    target_x=round(left + step * min(float(target), top_level), 1),
+                                    value_width=width, note=note))
+    return chart
+
+
+# --- line chart: values across time, one line per series -------------------------------------------
+
+LINE_PLOT_WIDTH = 420
+LINE_PLOT_HEIGHT = 180
+LINE_LEFT = 44
+LINE_TOP = 12
+LINE_BOTTOM = 40
+LINE_STYLES = ("#1d3557", "#d1495b", "#2a9d8f", "#8d5fd3", "#e9a23b", "#495057")
+LINE_DASHES = ("", "6 4", "2 3", "8 3 2 3", "4 2", "1 2")
+LINE_MARKERS = ("circle", "square", "diamond", "circle", "square", "diamond")
+
+
+@dataclass(frozen=True)
+class LinePoint:
+    x: float
+    y: float
+    title: str
+    path: str
+
+
+@dataclass(frozen=True)
+class LineSeries:
+    name: str
+    colour: str
+    dash: str
+    paths: list[str]
+    points: list[LinePoint]
+    values: list[float | None]
+
+
+@dataclass
+class LineChart:
+    title: str
+    description: str
+    width: float
+    height: float
+    left: float
+    right: float
+    top: float
+    bottom: float
+    x_labels: list[tuple[float, str]] = field(default_factory=list)
+    y_ticks: list[tuple[float, str]] = field(default_factory=list)
+    series: list[LineSeries] = field(default_factory=list)
+    unit: str = ""
+    font: int = FONT
+
+    @property
+    def table_rows(self) -> list[tuple[str, list[str]]]:
+        """The figures as a table: (series name, one value per x label, "–" where none)."""
+        return [(s.name, ["–" if v is None else figure(v) + self.unit for v in s.values]) for s in self.series]
+
+    @property
+    def labels(self) -> list[str]:
+        return [label for _x, label in self.x_labels]
+
+
+def line_chart(*, title: str, description: str, x_labels: list[str], series: list[tuple[str, list[float | None]]],
+               y_range: tuple[float, float], y_step: float, unit: str = "") -> LineChart:
+    """Lines over ordered points (releases of cycles, oldest first): `series` is (name, one value or None per
+    x label). A missing value breaks the line; a single value shows as its marker alone. `y_range` is fixed
+    by the caller (0–100 % for readiness, 0 to the scale's top for gaps), so charts compare across pages."""
+    low, high = y_range
+    span = (high - low) or 1
+    count = len(x_labels)
+    step_x = LINE_PLOT_WIDTH / max(count - 1, 1)
+    right = LINE_LEFT + LINE_PLOT_WIDTH
+    bottom = LINE_TOP + LINE_PLOT_HEIGHT
+
+    def at(index: int, value: float) -> tuple[float, float]:
+        x = LINE_LEFT + (step_x * index if count > 1 else LINE_PLOT_WIDTH / 2)
+        y = bottom - LINE_PLOT_HEIGHT * (max(low, min(float(value), high)) - low) / span
+        return round(x, 1), round(y, 1)
+
+    chart = LineChart(title=title, description=description, width=right + RIGHT_MARGIN,
+                      height=bottom + LINE_BOTTOM, left=LINE_LEFT, right=right, top=LINE_TOP, bottom=bottom,
+                      unit=unit)
+    slot = LINE_PLOT_WIDTH / max(count, 1)
+    chart.x_labels = [(at(index, low)[0], _short_to(label, max(slot - 4, 24))) for index, label in enumerate(x_labels)]
+    ticks, value = [], low
+    while value <= high + 1e-9:
+        ticks.append((at(0, value)[1], figure(value) + unit))
+        value += y_step
+    chart.y_ticks = ticks
+    for number, (name, values) in enumerate(series):
+        colour = LINE_STYLES[number % len(LINE_STYLES)]
+        dash = LINE_DASHES[number % len(LINE_DASHES)]
+        shape = LINE_MARKERS[number % len(LINE_MARKERS)]
+        paths, run, points = [], [], []
+        for index, value in enumerate([*values, None]):
+            if value is not None and index < count:
+                x, y = at(index, value)
+                run.append((x, y))
+                points.append(LinePoint(x=x, y=y, title=f"{name}, {x_labels[index]}: {figure(value)}{unit}",
+                                        path=_marker_path(shape, x, y)))
+                continue
+            if len(run) >= 2:
+                paths.append("M" + " L".join(f"{x} {y}" for x, y in run))
+            run = []
+        chart.series.append(LineSeries(name=name, colour=colour, dash=dash, paths=paths, points=points,
+                                       values=[None if v is None else float(v) for v in values]))
+    return chart

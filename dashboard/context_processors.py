@@ -25,6 +25,8 @@ class NavItem:
     #: Shown to leaders only (e.g. "My questionnaires": HR, quality and auditors are rarely raters and
     #: reach theirs from the emailed links, without another query on every page).
     leaders_only: bool = False
+    #: Shown to leaders with reports only (a manager's pages).
+    managers_only: bool = False
 
     @property
     def url(self) -> str:
@@ -39,7 +41,10 @@ NAVIGATION: list[NavItem] = [
     NavItem("People", "profiles:person_list", "fa-users", "person.browse"),
     NavItem("Organisation", "profiles:orgunit_tree", "fa-building", "orgunit.browse"),
     NavItem("360° cycles", "assessments:cycle_list", "fa-arrows-rotate", "cycle.browse"),
+    NavItem("Gaps", "gaps:heatmap", "fa-chart-column", "analysis.browse"),
     NavItem("My questionnaires", "assessments:my_questionnaires", "fa-list-check", "questionnaire.browse", leaders_only=True),
+    NavItem("My gaps", "gaps:mine", "fa-bullseye", "gaps.mine", leaders_only=True),
+    NavItem("My team", "gaps:team", "fa-people-group", "gaps.team", managers_only=True),
     NavItem("Accounts", "accounts:account_list", "fa-user-shield", "account.browse"),
 ]
 STATUSES = {"VersionStatus": VersionStatus, "CommentStatus": CommentStatus, "ProfileStatus": ProfileStatus,
@@ -54,6 +59,8 @@ def shell(request: HttpRequest) -> dict:
         is_manager = user.role == Role.LEADER and manages_anyone(user)
         path = request.path
         for item in NAVIGATION:
+            if item.managers_only and not is_manager:
+                continue
             if can(user, item.action) and (not item.leaders_only or user.role == Role.LEADER):
                 items.append({"label": item.label, "url": item.url, "icon": item.icon, "active": False})
         # The active entry is the one whose address is the longest start of this page's path, so that

@@ -39,6 +39,8 @@ class Row:
     kwargs: Callable[[World], dict] = field(default=lambda world: {})
     data: Callable[[World], dict] = field(default=lambda world: {})
     label: str = ""
+    #: The query string of the URL (pages that take their object from it, e.g. ?cycle=3).
+    query: Callable[[World], dict] = field(default=lambda world: {})
 
     @property
     def id(self) -> str:
@@ -305,4 +307,48 @@ MATRIX += [
     Row("assessments:comment_withhold", kwargs=obj("released_comment"),
         get=expect(200, leader=403, manager=403, auditor=403), post=expect(400, leader=403, manager=403, auditor=403),
         label="empty reason"),
+]
+
+
+# --- gaps: the organisation's analyses are HR's, quality's and auditors' (leaders and managers get 403
+# for the pages, 404 for a run); a leader's gaps are read by whoever reads their released results (the
+# leader, their manager, HR, quality, auditors; never `colleague`, who rated the leader anonymously).
+
+
+def _gap_cell(world: World) -> dict:
+    return {"cycle": world.objects["released_cycle"].pk, "by": "unit", "key": world.objects["plant"].pk,
+            "competency": world.objects["published_competency"].pk}
+
+
+_org = expect(200, leader=403, manager=403)
+
+MATRIX += [
+    Row("gaps:heatmap", get=_org, label="by org unit"),
+    Row("gaps:heatmap", get=_org, query=lambda w: {"by": "role"}, label="by role profile"),
+    Row("gaps:heatmap", get=expect(404, leader=403, manager=403), query=lambda w: {"cycle": w.objects["open_cycle"].pk},
+        label="a cycle without an analysis"),
+    Row("gaps:heatmap", get=expect(404, leader=403, manager=403), query=lambda w: {"cycle": "1 OR 1=1"},
+        label="a forged cycle id"),
+    Row("gaps:heatmap_export", kwargs=lambda w: {"fmt": "csv"}, get=_org, label="csv"),
+    Row("gaps:heatmap_export", kwargs=lambda w: {"fmt": "xlsx"}, get=_org, query=lambda w: {"by": "role"}, label="xlsx"),
+    Row("gaps:heatmap_export", kwargs=lambda w: {"fmt": "pdf"}, get=expect(404, leader=403, manager=403),
+        label="unknown format"),
+    Row("gaps:heatmap_cell", get=_org, query=_gap_cell, label="the plant's leaders"),
+    Row("gaps:heatmap_cell", get=expect(404, leader=403, manager=403), query=lambda w: {**_gap_cell(w), "key": 0},
+        label="a unit outside the analysis"),
+    Row("gaps:trends", get=_org),
+    Row("gaps:analysis_list", get=_org),
+    Row("gaps:analysis_run", kwargs=obj("released_cycle", "cycle_pk"), get=expect(405),
+        post=expect(302, leader=403, manager=403, auditor=403), label="released: a run starts"),
+    Row("gaps:analysis_run", kwargs=obj("open_cycle", "cycle_pk"), post=expect(302, leader=403, manager=403, auditor=403),
+        label="not released: refused, back with the reason"),
+    Row("gaps:analysis_detail", kwargs=obj("gap_analysis"), get=expect(200, **_outside)),
+    Row("gaps:analysis_progress", kwargs=obj("gap_analysis"), get=expect(200, **_outside)),
+    Row("gaps:analysis_retry", kwargs=obj("gap_analysis"), get=expect(405), post=expect(302, **_change),
+        label="done: refused, back with the reason"),
+    Row("gaps:mine", get=expect(200)),
+    Row("gaps:team", get=expect(200)),
+    Row("gaps:leader", kwargs=obj("released_leader"), get=expect(200),
+        label="the leader, their manager, HR, quality, auditors"),
+    Row("gaps:leader", kwargs=obj("open_leader"), get=expect(403), label="not released yet"),
 ]

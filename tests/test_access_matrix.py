@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.http import urlencode
 
 from accounts.middleware import AUDITOR_WRITABLE_VIEWS
 from tests.access import ANONYMOUS_ALLOWED, MATRIX, Row
@@ -31,7 +32,8 @@ def url_names() -> set[str]:
 
 def resolve_url(row: Row, world) -> str:
     name = "admin:index" if row.name == "admin:*" else row.name
-    return reverse(name, kwargs=row.kwargs(world))
+    query = row.query(world)
+    return reverse(name, kwargs=row.kwargs(world)) + (f"?{urlencode(query)}" if query else "")
 
 
 def lands_on_login(client, response) -> bool:

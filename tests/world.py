@@ -50,7 +50,16 @@ def build_world() -> World:
     add_frameworks(world)
     add_profiles(world)
     add_assessments(world)
+    add_gaps(world)
     return world
+
+
+def add_gaps(world: World) -> None:
+    """The gap analysis of "Spring 360", computed as the release's task would (`gap_analysis`)."""
+    from gaps import compute, services
+
+    analysis = services.analyse_release(world.objects["released_cycle"].pk)
+    world.objects["gap_analysis"] = compute.run(analysis.pk)
 
 
 def add_profiles(world: World) -> None:

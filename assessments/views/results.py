@@ -5,12 +5,8 @@ Every page here reads the stored figures through `assessments.results`; none rea
 
 from __future__ import annotations
 
-import csv
-import io
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.text import slugify
@@ -18,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.permissions import can, get_for_user, require
 from core.responses import done, form_page, refuse
-from core.spreadsheets import formula_safe
+from core.spreadsheets import table_download
 
 from .. import results as read
 from ..models import Cycle, CycleStatus, ResultComment
@@ -69,25 +65,6 @@ def _render_results(request: HttpRequest, results: read.ParticipantResults) -> H
 # --- exports ---------------------------------------------------------------------------------------
 
 
-def _cell(value) -> object:
-    if isinstance(value, str):
-        return formula_safe(value)
-    return value
-
-
-def _csv_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return formula_safe(value)
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_safe
 def cycle_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
@@ -96,39 +73,12 @@ def cycle_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if cycle.status != CycleStatus.RELEASED:
         refusal = ValidationError(f"The results of {cycle} are not released yet: there is nothing to export.")
         return refuse(request, refusal, _cycle_page(cycle))
-    filename = f"{slugify(cycle.name) or 'cycle'}-results-r{cycle.release_number}.{fmt}"
-    rows = read.cycle_rows(cycle)
-    if fmt == "csv":
-        writer = csv.writer(_Echo())
-
-        def lines():
-            yield "\ufeff"  # spreadsheets read the file as UTF-8
-            for row in rows:
-                yield writer.writerow([_csv_text(value) for value in row])
-
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(_xlsx(cycle, rows),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _xlsx(cycle: Cycle, rows) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Results")
-    for row in rows:
-        sheet.append([_cell(value) for value in row])
-    notes = workbook.create_sheet("About")
-    notes.append([formula_safe(f"{cycle.name}: shown results, release {cycle.release_number}")])
-    notes.append(["Only figures that may be shown are exported. A group too small to show is pooled into "
-                  "“Other colleagues”; a pool still too small reads “too few to show”, and its answers are in "
-                  "no figure."])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return table_download(read.cycle_rows(cycle), fmt=fmt, sheet="Results",
+                          filename=f"{slugify(cycle.name) or 'cycle'}-results-r{cycle.release_number}", notes=[
+        f"{cycle.name}: shown results, release {cycle.release_number}",
+        "Only figures that may be shown are exported. A group too small to show is pooled into “Other colleagues”; "
+        "a pool still too small reads “too few to show”, and its answers are in no figure.",
+    ])
 
 
 # --- withholding a comment -------------------------------------------------------------------------

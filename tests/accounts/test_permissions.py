@@ -59,6 +59,7 @@ OWNERS = {
     "profile": "profiles", "person": "profiles", "people": "profiles", "peopleimport": "profiles",
     "orgunit": "profiles",
     "cycle": "assessments", "questionnaire": "assessments", "participant": "assessments", "resultcomment": "assessments",
+    "analysis": "gaps", "gaps": "gaps", "leadergap": "gaps",
 }
 
 
@@ -75,7 +76,7 @@ def test_the_engine_holds_no_rule_and_imports_no_app():
 
     source = Path(permissions.__file__).read_text()
     assert "\n@rule(" not in source and "\n@scope(" not in source
-    for app in ("competency", "profiles", "dashboard", "assessments", "training", "devplans"):
+    for app in ("competency", "profiles", "dashboard", "assessments", "gaps", "training", "devplans"):
         assert f"from {app}" not in source and f"import {app}" not in source and f'"{app}"' not in source
 
 
