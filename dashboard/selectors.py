@@ -150,4 +150,28 @@ def leader_assessments(person) -> dict:
         "open_participations": list(Participant.objects.filter(person=person, cycle__status=CycleStatus.OPEN)
                                     .select_related("cycle").order_by("cycle__closes_on")),
         "latest_results": latest_results_for(person),
+        "latest_gaps": latest_gaps_for(person),
     }
+
+
+def latest_gaps_for(person):
+    """The person's standing in their newest released cycle's gap analysis, or None. One query."""
+    from assessments.models import CycleStatus
+    from gaps.models import LeaderGap
+
+    return (LeaderGap.objects.filter(person=person, analysis__current=True, analysis__cycle__status=CycleStatus.RELEASED)
+            .select_related("analysis__cycle").order_by("-analysis__cycle__released_at", "-analysis_id").first())
+
+
+def organisation_gaps(limit: int = 3) -> dict:
+    """The newest released cycle's analysis and its largest gaps across the organisation. Two queries."""
+    from gaps.models import Aggregate, AggregateKind
+    from gaps.selectors import current_analyses
+
+    analysis = current_analyses().first()
+    if analysis is None:
+        return {}
+    top = list(Aggregate.objects.filter(analysis=analysis, kind=AggregateKind.ORGANISATION, competency__isnull=False,
+                                        mean_gap__gt=0).select_related("competency")
+               .order_by("-mean_gap", "-share_below", "competency__code")[:limit])
+    return {"gap_analysis": analysis, "top_gaps": top}

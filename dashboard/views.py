@@ -17,6 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.role in (Role.HR, Role.QUALITY):
         context["figures"] = selectors.organisation_figures()
         context["open_cycles"] = selectors.open_cycles()
+        context.update(selectors.organisation_gaps())
         template = "dashboard/home_manager.html"
     elif user.role == Role.AUDITOR:
         context["figures"] = selectors.organisation_figures()

@@ -70,15 +70,16 @@ def test_dashboard_queries_do_not_grow_with_the_organisation(client, reports, dj
         PersonFactory(manager=world.people["manager"])
     client.force_login(world.user("hr"))
     # session, user, review requests, versions to approve or publish, profiles to approve, the people,
-    # frameworks and role profiles aggregates, open cycles with their counts
-    with django_assert_num_queries(9):
+    # frameworks and role profiles aggregates, open cycles with their counts, the newest gap analysis and
+    # its top gaps
+    with django_assert_num_queries(11):
         assert client.get("/").status_code == 200
     client.force_login(world.user("manager"))
     # session, user, review requests, own person, person with unit, manager and role, reports, the role's
     # scale levels (its approved requirements are stored with it), "has active reports?" for the header badge,
     # questionnaires to answer, open participations, and the latest results (participation, scale levels,
-    # shown cells, shown comments)
-    with django_assert_num_queries(14):
+    # shown cells, shown comments), and the latest gaps
+    with django_assert_num_queries(15):
         assert client.get("/").status_code == 200
 
 
