@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
 from django.db.models import Avg
@@ -211,7 +212,9 @@ def _lock_batch(analysis_id: int, batch_size: int) -> tuple[Analysis, list[int]]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT status, release_number FROM {_table(Cycle)} WHERE id = %s{lock}", [analysis.cycle_id])
         status, release_number = cursor.fetchone()
-    if status != CycleStatus.RELEASED or release_number != analysis.release_number:
+    # While a re-release runs, its new cells are not committed: the batch reads the release it analyses,
+    # and the share lock keeps the re-release from committing half-way through the batch.
+    if status not in (CycleStatus.RELEASED, CycleStatus.RELEASING) or release_number != analysis.release_number:
         raise Superseded(status)
     written = LeaderGap.objects.filter(analysis_id=analysis_id).values("participant_id")
     ids = list(Participant.objects.filter(cycle_id=analysis.cycle_id).exclude(pk__in=written)
@@ -288,7 +291,9 @@ def finish(analysis_id: int) -> Analysis:
         leaders = LeaderGap.objects.filter(analysis_id=analysis_id)
         analysis.leaders = leaders.count()
         readiness = leaders.aggregate(mean=Avg("readiness"))["mean"]
-        analysis.readiness = None if readiness is None else round(readiness, 2)
+        # Half up, as the database's ROUND of every other figure (Python's round() is half-even).
+        analysis.readiness = None if readiness is None else Decimal(str(readiness)).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP)
         analysis.status = AnalysisStatus.DONE
         analysis.finished_at = timezone.now()
         analysis.progress = {"done": analysis.leaders, "total": analysis.leaders}

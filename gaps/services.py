@@ -53,7 +53,8 @@ def retry(analysis: Analysis, *, actor) -> Analysis:
         analysis = Analysis.objects.select_for_update().select_related("cycle").get(pk=analysis.pk)
         if not (analysis.status == AnalysisStatus.FAILED or analysis.stalled):
             raise ValidationError("Only a failed or stalled analysis can be run again.")
-        if analysis.cycle.status != CycleStatus.RELEASED or analysis.cycle.release_number != analysis.release_number:
+        if (analysis.cycle.status not in (CycleStatus.RELEASED, CycleStatus.RELEASING)
+                or analysis.cycle.release_number != analysis.release_number):
             raise ValidationError("The cycle has been released again since: run a new analysis instead.")
         analysis.status = AnalysisStatus.QUEUED
         analysis.progress = {key: value for key, value in analysis.progress.items() if key != "error"}
