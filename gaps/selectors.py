@@ -177,10 +177,12 @@ def _gap_chart(title: str, cycles: list[str], by_code: dict[str, dict[int, Decim
         return next((values[i] for i in range(last, -1, -1) if values.get(i) is not None), Decimal(0))
 
     chosen = sorted(by_code, key=lambda code: (-latest(code), code))[:limit]
+    largest = max((float(v) for code in chosen for v in by_code[code].values() if v is not None), default=0.0)
+    high = min(max(1.0, math.ceil(largest * 2) / 2), float(max(top - 1, 1)))  # the data's range, in half levels
     return line_chart(
         title=title, description=f"Mean gap in levels below the requirement, per release, for {len(chosen)} "
                                  "competencies with the largest latest gaps.",
-        x_labels=cycles, y_range=(0, max(1, top - 1)), y_step=1 if top > 3 else 0.5,
+        x_labels=cycles, y_range=(0, high), y_step=0.25 if high <= 1 else 0.5 if high <= 2 else 1,
         series=[(f"{code} {names[code]}", [None if by_code[code].get(i) is None else float(by_code[code][i])
                                            for i in range(len(cycles))]) for code in chosen])
 
