@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import Role
@@ -319,3 +320,48 @@ def _rerelease(team) -> None:
     team.participant.__class__.objects.filter(cycle=team.cycle).update(released_counts={})
     release_cycle(team.cycle, actor=team.hr)
     team.cycle.refresh_from_db()
+
+
+@pytest.mark.parametrize("per_area", [2, 6])
+def test_a_leaders_page_costs_the_same_queries_at_any_number_of_competencies(client, django_assert_num_queries,
+                                                                            per_area):
+    team = released_team(peers=3, reports=0, per_area=per_area, answers={Group.MANAGER: [2], Group.SELF: [4]})
+    analyse(team.cycle)
+    client.force_login(team.leader.user)
+    # session, user, person, the participation (with what the page shows of it), the cycle's analysis, the
+    # leader's row, the scale, the requirement rows, the trend's rows and the navigation's "has reports?";
+    # "My gaps" finds the participation first, the leader's page checks the reader against it instead
+    with django_assert_num_queries(11):
+        assert client.get(reverse("gaps:mine")).status_code == 200
+    with django_assert_num_queries(11):
+        assert client.get(reverse("gaps:leader", args=[team.participant.pk])).status_code == 200
+
+
+def test_trends_follow_the_organisation_and_a_leader_across_two_released_cycles(client):
+    """The same leader in two cycles: A observed 2 then 3 (required 3), B 3 then 3: readiness 50 % then
+    100 %, A's gap 1 then 0 — on the leader's page and on HR's trends page."""
+    hr = UserFactory(role=Role.HR)
+    first, (a, b) = stored_cycle(hr, code="trend")
+    person = PersonFactory()
+    stored_leader(first, person=person, requirements={a: (3, 1, False), b: (3, 1, False)},
+                  cells={a: {M: 2}, b: {M: 3}})
+    analyse(first)
+    second, _ = stored_cycle(hr, code="trend2")
+    second_a, second_b = list(second.framework_version.competencies.order_by("position", "pk"))
+    assert (second_a.code, second_b.code) == (a.code, b.code)  # matched by code across the two versions
+    later = stored_leader(second, person=person, requirements={second_a: (3, 1, False), second_b: (3, 1, False)},
+                          cells={second_a: {M: 3}, second_b: {M: 3}})
+    second.released_at = first.released_at + timezone.timedelta(days=90)
+    second.save(update_fields=["released_at"])
+    analyse(second)
+    client.force_login(person.user)
+    html = client.get(reverse("gaps:leader", args=[later.pk])).content.decode()
+    readiness = html.split('data-testid="leader-readiness-trend"', 1)[1]
+    assert re.search(r"<th scope=\"row\" class=\"fw-normal\">Readiness</th><td class=\"text-end\">50 %</td>"
+                     r"<td class=\"text-end\">100 %</td>", readiness)
+    client.force_login(hr)
+    trends = client.get(reverse("gaps:trends")).content.decode()
+    assert "Cycle trend</th>" in trends and "Cycle trend2</th>" in trends
+    gap_table = trends.split('data-testid="gap-trend"', 1)[1]
+    # one leader per cycle: the organisation's cells hold no figures (fewer than three), so no gap line
+    assert f"{a.code} " in gap_table and "<td class=\"text-end\">–</td><td class=\"text-end\">–</td>" in gap_table
