@@ -618,7 +618,9 @@ def _release(cycle: Cycle, plan: Plan, *, actor, report=None) -> Release:
     cycle._history_user = actor
     cycle.save()
     queue_after_commit("assessments.tasks.notify_results", cycle.pk)
-    transaction.on_commit(lambda: results_released.send(sender=Cycle, cycle_id=cycle.pk, release_number=number))
+    # robust: a listener that fails (logged) does not turn a release that has committed into an error
+    transaction.on_commit(lambda: results_released.send(sender=Cycle, cycle_id=cycle.pk, release_number=number),
+                          robust=True)
     return release
 
 

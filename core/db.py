@@ -65,3 +65,23 @@ def advisory_lock(name: str) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [crc32(name.encode())])
+
+
+def read_snapshot(view):
+    """Runs a view that only reads in one snapshot of the database (PostgreSQL: a REPEATABLE READ, READ
+    ONLY transaction), so that rows another transaction replaces while the page is built cannot go
+    missing half-way through it: every query of the page sees the data as it stood at the first.
+    Inside a transaction already (tests), and on SQLite (whose single writer runs in-process), the
+    view runs as it is."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if connection.vendor != "postgresql" or connection.in_atomic_block:
+            return view(request, *args, **kwargs)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            return view(request, *args, **kwargs)
+
+    return wrapped

@@ -90,8 +90,10 @@ class Analysis(models.Model):
 
     @property
     def stalled(self) -> bool:
-        """Working, but silent for longer than a batch can take: its worker has most likely stopped."""
-        return self.active and self.updated_at is not None and timezone.now() - self.updated_at > STALLED_AFTER
+        """Running, but silent for longer than a batch can take: its worker has most likely stopped. (A
+        queued one is waiting for a worker, perhaps behind a long task: it is not stalled.)"""
+        return (self.status == AnalysisStatus.RUNNING and self.updated_at is not None
+                and timezone.now() - self.updated_at > STALLED_AFTER)
 
     @property
     def error(self) -> str:
@@ -135,9 +137,12 @@ class RequirementGap(models.Model):
     # requirement in bulk, under an analysis it has just locked; they go with it through the cascade.
     analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="+", db_constraint=False,
                                  db_index=False)
-    participant = models.ForeignKey("assessments.Participant", on_delete=models.CASCADE, related_name="+",
+    # DO_NOTHING: the rows go with their analysis (deleting a participant or a competency would otherwise
+    # scan this table, which has no index starting with either; analysed participants belong to
+    # released cycles and their competencies to published versions, neither of which is deleted).
+    participant = models.ForeignKey("assessments.Participant", on_delete=models.DO_NOTHING, related_name="+",
                                     db_constraint=False, db_index=False)
-    competency = models.ForeignKey("competency.Competency", on_delete=models.PROTECT, related_name="+",
+    competency = models.ForeignKey("competency.Competency", on_delete=models.DO_NOTHING, related_name="+",
                                    db_constraint=False, db_index=False)
     required_level = models.PositiveSmallIntegerField()
     weight = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(1))

@@ -8,11 +8,12 @@ fixed number of queries whatever the number of leaders, units or competencies.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 
 from accounts.permissions import visible
@@ -43,12 +44,17 @@ def chosen_analysis(cycle_id: str | None) -> Analysis | None:
     analyses = current_analyses()
     if not cycle_id:
         return analyses.first()
-    if not str(cycle_id).isdigit():
+    if not is_id(cycle_id):
         raise Http404("No such cycle.")
     found = analyses.filter(cycle_id=int(cycle_id)).first()
     if found is None:
         raise Http404("That cycle has no gap analysis.")
     return found
+
+
+def is_id(value) -> bool:
+    """Whether a query-string value is a row id: ASCII digits only ("²" passes str.isdigit), at most 18."""
+    return isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value) is not None
 
 
 def levels_of(analysis: Analysis) -> list[tuple[int, str]]:
@@ -212,9 +218,12 @@ def organisation_trend() -> Trend | None:
                  gaps=_gap_chart("Mean gap per competency", names_of, by_code, names, top))
 
 
-def leader_trend(person) -> Trend | None:
-    """The person's readiness and gaps over their released cycles' current analyses. Two queries."""
-    summaries = list(LeaderGap.objects.filter(person=person, analysis__current=True,
+def leader_trend(user, person) -> Trend | None:
+    """The person's readiness and gaps over the released cycles' current analyses whose results the user
+    may read (a rater of theirs in one cycle and their manager in the next sees the next only). Three
+    queries."""
+    readable = visible(user, "participant", Participant.objects.filter(person=person)).values("pk")
+    summaries = list(LeaderGap.objects.filter(person=person, analysis__current=True, participant__in=readable,
                                               analysis__cycle__status=CycleStatus.RELEASED)
                      .select_related("analysis__cycle").order_by("analysis__cycle__released_at", "analysis_id"))
     if len(summaries) < 2:
@@ -258,7 +267,8 @@ class TeamGrid:
     rows: list[TeamRow]
 
 
-TEAM_SORTS = {"readiness": ("readiness", "person__sort_last_name"), "-readiness": ("-readiness", "person__sort_last_name"),
+TEAM_SORTS = {"readiness": (F("readiness").asc(nulls_last=True), "person__sort_last_name"),
+              "-readiness": (F("readiness").desc(nulls_last=True), "person__sort_last_name"),
               "name": ("person__sort_last_name", "person__sort_first_name")}
 
 
@@ -369,21 +379,25 @@ def heatmap(analysis: Analysis, by: str) -> Heatmap:
 
 
 def heatmap_rows(heat: Heatmap):
-    """The heatmap as the export's rows: one per row of the page and competency, the header first.
-    Cells under `MIN_LEADERS` assessed leaders carry their counts and no figures, as on the page."""
+    """The heatmap as the export's rows: per row of the page its readiness ("All requirements"), then one
+    per competency, the header first. Cells under `MIN_LEADERS` assessed leaders carry their counts and
+    no figures, as on the page."""
     yield ["Group", "Row", "Competency code", "Competency", "Leaders", "Assessed", "Mean gap", "% below requirement",
-           "% critical gap", "Note"]
+           "% critical gap", "Readiness %", "Note"]
+    too_few = f"fewer than {MIN_LEADERS} leaders assessed: no figures"
     kind = "Role profile" if heat.by_role else "Org unit (with sub-units)"
-    groups = [("Organisation", "Whole organisation", heat.organisation)] + [
-        (kind, row.name, row.cells) for row in heat.rows]
-    for group, name, cells in groups:
+    groups = [("Organisation", "Whole organisation", heat.organisation_summary, heat.organisation)] + [
+        (kind, row.name, row.summary, row.cells) for row in heat.rows]
+    for group, name, summary, cells in groups:
+        if summary is not None:
+            yield [group, name, "", "All requirements", summary.leaders, summary.assessed, None, None, None,
+                   summary.readiness, "" if summary.readiness is not None else too_few]
         for (cid, code, competency), cell in zip(heat.competencies, cells, strict=True):
             found = cell.aggregate
             if found is None:
                 continue
-            note = "" if found.mean_gap is not None else f"fewer than {MIN_LEADERS} leaders assessed: no figures"
             yield [group, name, code, competency, found.leaders, found.assessed, found.mean_gap, found.share_below,
-                   found.share_critical, note]
+                   found.share_critical, None, "" if found.mean_gap is not None else too_few]
 
 
 # --- the leaders behind a heatmap cell ----------------------------------------------------------------------
@@ -402,16 +416,18 @@ def cell_leaders(user, analysis: Analysis, by: str, key: int, competency_id: int
         leaders = leaders.filter(role_profile_id=key)
     else:
         leaders = leaders.filter(org_unit_id__in=unit_and_below(key))
-    summaries = {s.participant_id: s for s in visible(user, "leadergap", leaders)
-                 .filter(participant_id__in=RequirementGap.objects.filter(analysis=analysis, competency_id=competency_id)
-                         .values("participant_id")).select_related("person__user", "org_unit")}
-    rows = (RequirementGap.objects.filter(analysis=analysis, competency_id=competency_id, participant_id__in=list(summaries))
-            .values_list("participant_id", "competency__code", "competency__name", "competency__area__name",
-                         "required_level", "weight", "critical", "observed", "self_level", "gap", "weighted_gap",
-                         "status"))
+    shown = visible(user, "leadergap", leaders)
+    rows = list(RequirementGap.objects.filter(analysis=analysis, competency_id=competency_id,
+                                              participant_id__in=shown.values("participant_id"))
+                .values_list("participant_id", "competency__code", "competency__name", "competency__area__name",
+                             "required_level", "weight", "critical", "observed", "self_level", "gap", "weighted_gap",
+                             "status"))
+    summaries = {s.participant_id: s for s in shown.filter(participant_id__in=[row[0] for row in rows])
+                 .select_related("person__user", "org_unit")} if rows else {}
     found = [CellLeader(summaries[pid], GapLine(competency_id, code, name, area, required, weight, critical, observed,
                                                 self_level, gap, weighted, status, 0))
-             for pid, code, name, area, required, weight, critical, observed, self_level, gap, weighted, status in rows]
+             for pid, code, name, area, required, weight, critical, observed, self_level, gap, weighted, status in rows
+             if pid in summaries]
     found.sort(key=lambda c: (c.line.status, -(c.line.gap or 0), c.summary.person.sort_last_name,
                               c.summary.person.sort_first_name))
     return found

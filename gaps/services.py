@@ -44,6 +44,10 @@ def start_analysis(cycle: Cycle, *, actor) -> tuple[Analysis, bool]:
         running = _running(cycle)
         if running is not None and not running.stalled:
             return running, False
+        if running is not None:  # its worker has stopped: a new run replaces it (its rows go when one finishes)
+            running.status = AnalysisStatus.FAILED
+            running.progress = {**running.progress, "error": "It stalled and was replaced by a new run."}
+            running.save(update_fields=["status", "progress", "updated_at"])
         return _queue(cycle, actor), True
 
 

@@ -4,6 +4,8 @@ export, trends, a manager's team grid and a leader's own gaps. Each reads `gaps.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -14,6 +16,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from accounts.permissions import can, get_for_user, permission_required, require
 from assessments.models import Cycle, CycleStatus
 from assessments.results import results_participants
+from core.db import read_snapshot
 from core.responses import done, refuse
 from core.spreadsheets import table_download
 from profiles.rules import person_of
@@ -21,6 +24,10 @@ from profiles.rules import person_of
 from . import selectors as read
 from . import services
 from .models import MIN_LEADERS, Aggregate, AggregateKind, Analysis
+
+
+#: Leaders per page behind a heatmap cell.
+LEADERS_PER_PAGE = 100
 
 
 def _list_page() -> str:
@@ -42,7 +49,8 @@ def analysis_list(request: HttpRequest) -> HttpResponse:
                   .select_related("framework_version__framework").order_by("-released_at", "-pk"))
     latest: dict[int, Analysis] = {}
     current: dict[int, Analysis] = {}
-    for analysis in Analysis.objects.filter(cycle__in=cycles).order_by("pk"):
+    newest = Analysis.objects.filter(cycle__in=cycles).values("cycle_id").annotate(last=Max("pk")).values("last")
+    for analysis in Analysis.objects.filter(Q(pk__in=newest) | Q(current=True), cycle__in=cycles).order_by("pk"):
         latest[analysis.cycle_id] = analysis
         if analysis.current:
             current[analysis.cycle_id] = analysis
@@ -105,6 +113,7 @@ def _by(request: HttpRequest) -> str:
     return by
 
 
+@read_snapshot
 @require_safe
 @permission_required("analysis.browse")
 def heatmap(request: HttpRequest) -> HttpResponse:
@@ -116,6 +125,7 @@ def heatmap(request: HttpRequest) -> HttpResponse:
     return render(request, "gaps/heatmap.html", context)
 
 
+@read_snapshot
 @require_safe
 @permission_required("analysis.browse")
 def heatmap_export(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -138,11 +148,12 @@ def heatmap_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 def _number(request: HttpRequest, name: str) -> int:
     value = request.GET.get(name, "")
-    if not value.isdigit():
+    if not read.is_id(value):
         raise Http404(f"No such {name}.")
     return int(value)
 
 
+@read_snapshot
 @require_safe
 @permission_required("analysis.browse")
 def heatmap_cell(request: HttpRequest) -> HttpResponse:
@@ -154,12 +165,14 @@ def heatmap_cell(request: HttpRequest) -> HttpResponse:
     lookup = {"role_profile_id": key} if by == AggregateKind.ROLE else {"org_unit_id": key}
     aggregate = get_object_or_404(Aggregate.objects.select_related("competency", "org_unit", "role_profile"),
                                   analysis=analysis, kind=by, competency_id=competency_id, **lookup)
+    leaders = Paginator(read.cell_leaders(request.user, analysis, by, key, competency_id), LEADERS_PER_PAGE)
     return render(request, "gaps/cell.html", {
         "analysis": analysis, "aggregate": aggregate, "by": by, "min_leaders": MIN_LEADERS,
         "group": aggregate.role_profile if by == AggregateKind.ROLE else aggregate.org_unit,
-        "leaders": read.cell_leaders(request.user, analysis, by, key, competency_id)})
+        "page": leaders.get_page(request.GET.get("page"))})
 
 
+@read_snapshot
 @require_safe
 @permission_required("analysis.browse")
 def trends(request: HttpRequest) -> HttpResponse:
@@ -173,9 +186,10 @@ def _leader_page(request: HttpRequest, participant, *, own: bool) -> HttpRespons
     gaps = read.leader_gaps(participant)
     return render(request, "gaps/leader.html", {
         "participant": participant, "gaps": gaps, "own": own, "chart": gaps.chart() if gaps and gaps.lines else None,
-        "trend": read.leader_trend(participant.person), "can_browse": can(request.user, "analysis.browse")})
+        "trend": read.leader_trend(request.user, participant.person), "can_browse": can(request.user, "analysis.browse")})
 
 
+@read_snapshot
 @require_safe
 @permission_required("gaps.mine")
 def my_gaps(request: HttpRequest) -> HttpResponse:
@@ -188,6 +202,7 @@ def my_gaps(request: HttpRequest) -> HttpResponse:
     return _leader_page(request, participant, own=True)
 
 
+@read_snapshot
 @require_safe
 def leader(request: HttpRequest, pk: int) -> HttpResponse:
     """A leader's gaps in one cycle: for exactly those who may read that leader's released results."""
@@ -196,6 +211,7 @@ def leader(request: HttpRequest, pk: int) -> HttpResponse:
     return _leader_page(request, participant, own=person is not None and person.pk == participant.person_id)
 
 
+@read_snapshot
 @require_safe
 @permission_required("gaps.team")
 def team(request: HttpRequest) -> HttpResponse:
@@ -208,4 +224,4 @@ def team(request: HttpRequest) -> HttpResponse:
     grid = read.team_grid(request.user, person, analysis, sort) if analysis is not None and person is not None else None
     return render(request, "gaps/team.html", {
         "analysis": analysis, "analyses": list(read.current_analyses()), "grid": grid, "sort": sort,
-        "has_person": person is not None})
+        "sort_extra": [("sort", sort)], "has_person": person is not None})

@@ -97,8 +97,8 @@ class Migration(migrations.Migration):
                 ('weighted_gap', models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True)),
                 ('status', models.CharField(choices=[('1critical', 'Critical gap'), ('2gap', 'Gap'), ('3none', 'No evidence'), ('4met', 'Met')], max_length=10)),
                 ('analysis', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='gaps.analysis')),
-                ('competency', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='competency.competency')),
-                ('participant', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='assessments.participant')),
+                ('competency', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='competency.competency')),
+                ('participant', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='assessments.participant')),
             ],
             options={
                 'ordering': ['analysis_id', 'participant_id', 'status', 'competency_id'],

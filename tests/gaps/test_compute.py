@@ -289,8 +289,9 @@ def test_start_analysis_refuses_an_unreleased_cycle_and_creates_nothing(django_c
 
 
 def test_start_analysis_returns_the_running_one_instead_of_a_second(django_capture_on_commit_callbacks):
-    """Pressing "Run the analysis" twice gives the one already queued (one task queued); only once it
-    has been silent longer than a batch can take (stalled) does a new one start."""
+    """Pressing "Run the analysis" twice gives the one already queued (one task queued); only once a
+    running one has been silent longer than a batch can take (stalled) does a new one start, and the
+    stalled one is marked failed, replaced."""
     cycle, (c0, _c1) = stored_cycle()
     hr = cycle.created_by
     stored_leader(cycle, requirements={c0: (3, 1, False)}, cells={c0: {CellLabel.MANAGER: 3}})
@@ -301,9 +302,15 @@ def test_start_analysis_returns_the_running_one_instead_of_a_second(django_captu
     assert (first.status, first.requested_by, first.progress) == (AnalysisStatus.QUEUED, hr, {"done": 0, "total": 1})
     assert Analysis.objects.count() == 1 and len(queued) == 1
     Analysis.objects.filter(pk=first.pk).update(updated_at=timezone.now() - timedelta(minutes=11))
+    with django_capture_on_commit_callbacks(execute=False) as queued:  # queued for long: waiting, not stalled
+        assert services.start_analysis(cycle, actor=hr) == (first, False)
+    Analysis.objects.filter(pk=first.pk).update(status=AnalysisStatus.RUNNING,
+                                                updated_at=timezone.now() - timedelta(minutes=11))
     with django_capture_on_commit_callbacks(execute=False) as queued:
         fresh, created = services.start_analysis(cycle, actor=hr)
     assert created and fresh.pk != first.pk and len(queued) == 1
+    first.refresh_from_db()
+    assert first.status == AnalysisStatus.FAILED and "replaced by a new run" in first.error
 
 
 def test_a_second_analysis_of_the_release_becomes_current_and_the_first_ones_rows_go():

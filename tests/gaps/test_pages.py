@@ -15,7 +15,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import Role
-from assessments.models import Answer, CellLabel, CycleStatus, Group, Release, ResultCell, ResultComment
+from assessments.models import Answer, CellLabel, CycleStatus, Group, Questionnaire, Release, ResultCell, ResultComment
 from assessments.release import release_cycle
 from gaps.models import Analysis, AnalysisStatus
 from tests.factories import OrgUnitFactory, PersonFactory, UserFactory
@@ -92,7 +92,8 @@ def test_the_heatmap_by_role_and_its_exports_match_the_page(hr_client):
     found = {(row[1], row[2]): row[4:] for row in rows[1:]}
     assert found[("Head office", a.code)][:5] == ["5", "5", "0.60", "60.00", "60.00"]
     assert found[("Plant 1", b.code)][:5] == ["3", "3", "0.00", "0.00", "0.00"]
-    assert found[("Plant 2", a.code)] == ["2", "2", "", "", "", "fewer than 3 leaders assessed: no figures"]
+    assert found[("Plant 2", a.code)] == ["2", "2", "", "", "", "", "fewer than 3 leaders assessed: no figures"]
+    assert found[("Plant 1", "")] == ["3", "3", "", "", "", "50.00", ""]  # readiness: B met, A not, for all three
     assert found[("Whole organisation", a.code)][:3] == ["5", "5", "0.60"]
     workbook = load_workbook(io.BytesIO(hr_client.get(reverse("gaps:heatmap_export", args=["xlsx"]),
                                                       {"cycle": cycle.pk}).content))
@@ -285,24 +286,34 @@ def _shown_pages(client, team) -> list[str]:
 
 
 def test_no_gap_page_or_export_moves_when_a_suppressed_group_answers_differently(client):
-    """Two peers (a pool under three: suppressed) rate 1 everywhere, then 5: with the manager's rating
-    the same, every page and export reads the same, though the two answers would move any mean."""
+    """Two peers (a pool under three: suppressed) rate 2 everywhere, then 5: with the manager's rating the
+    same, every page and export reads the same for the manager and for HR, though the two answers would
+    move any mean. Two colleagues in the leader's unit and role make the heatmap's cells show figures."""
     team = _leader_team()
     peers = list(team.participant.questionnaires.filter(group=Group.PEER).order_by("pk"))
     peers[2].status = "declined"  # two peers left: their pool is suppressed
     peers[2].save()
     Answer.objects.filter(questionnaire=peers[2]).delete()
-    _rerelease(team)
-    analyse(team.cycle)
+    colleagues = [stored_leader(team.cycle, requirements={c: (3, 1, False) for c in team.competencies()},
+                                org_unit=team.leader.org_unit, role_profile=team.profile) for _ in range(2)]
+
+    def release_and_analyse():
+        _rerelease(team)
+        ResultCell.objects.bulk_create([  # the colleagues' cells, as their own release would leave them
+            ResultCell(participant=colleague, competency=c, label=M, mean=Decimal(3), count=1, responders=1,
+                       weight=Decimal(1), release_number=1) for colleague in colleagues for c in team.competencies()])
+        analyse(team.cycle)
+
+    release_and_analyse()
     assert ResultCell.objects.filter(participant=team.participant, label=CellLabel.OTHER, suppressed=True).exists()
     readers = (team.manager.user, UserFactory(role=Role.HR))
     before = []
     for reader in readers:
         client.force_login(reader)
         before.append(_shown_pages(client, team))
+    assert "% below" in before[1][1] and "0.33" in before[1][1]  # A: gaps 1, 0, 0 over three leaders
     Answer.objects.filter(questionnaire__in=peers[:2]).update(level=5)
-    _rerelease(team)
-    analyse(team.cycle)
+    release_and_analyse()
     for reader, seen in zip(readers, before, strict=True):
         client.force_login(reader)
         assert _shown_pages(client, team) == seen, reader
@@ -365,3 +376,37 @@ def test_trends_follow_the_organisation_and_a_leader_across_two_released_cycles(
     gap_table = trends.split('data-testid="gap-trend"', 1)[1]
     # one leader per cycle: the organisation's cells hold no figures (fewer than three), so no gap line
     assert f"{a.code} " in gap_table and "<td class=\"text-end\">–</td><td class=\"text-end\">–</td>" in gap_table
+
+
+def test_a_leaders_trend_leaves_out_the_cycles_the_reader_may_not_read(client):
+    """Xavier rated Pia anonymously as a peer in the first cycle and is her manager by the second: her
+    second cycle's gap page shows him no trend, since the first cycle's figures are not his to read."""
+    hr = UserFactory(role=Role.HR)
+    first, (a, b) = stored_cycle(hr, code="before")
+    xavier = PersonFactory()
+    pia = PersonFactory(manager=xavier)
+    earlier = stored_leader(first, person=pia, requirements={a: (3, 1, False)}, cells={a: {M: 1}})
+    Questionnaire.objects.create(participant=earlier, group=Group.PEER, rater=xavier, status="submitted")
+    analyse(first)
+    second, (a2, _b2) = stored_cycle(hr, code="after")
+    later = stored_leader(second, person=pia, requirements={a2: (3, 1, False)}, cells={a2: {M: 3}})
+    analyse(second)
+    client.force_login(xavier.user)
+    assert client.get(reverse("gaps:leader", args=[earlier.pk])).status_code == 404
+    page = client.get(reverse("gaps:leader", args=[later.pk]))
+    assert page.status_code == 200
+    assert 'data-testid="leader-readiness-trend"' not in page.content.decode() and first.name not in text(page)
+    client.force_login(pia.user)  # Pia herself sees both
+    assert 'data-testid="leader-readiness-trend"' in client.get(reverse("gaps:leader", args=[later.pk])).content.decode()
+
+
+@pytest.mark.parametrize("value", ["²", "١", "1e3", "-1", " 1", "99999999999999999999"])
+def test_odd_ids_in_the_query_string_are_not_found(hr_client, value):
+    hr = UserFactory(role=Role.HR)
+    cycle, (a, _b), head, _plants, _leaders = organisation(hr)
+    analyse(cycle)
+    assert hr_client.get(reverse("gaps:heatmap"), {"cycle": value}).status_code == 404
+    assert hr_client.get(reverse("gaps:heatmap_export", args=["csv"]), {"cycle": value}).status_code == 404
+    assert hr_client.get(reverse("gaps:team"), {"cycle": value}).status_code == 404
+    assert hr_client.get(reverse("gaps:heatmap_cell"), {
+        "cycle": cycle.pk, "by": "unit", "key": value, "competency": a.pk}).status_code == 404
