@@ -49,8 +49,10 @@ system-deps-browser:
 	@scripts/system-deps --browser
 
 # Scenarios on a test database, then every list page through gunicorn at 30 and 10,000 leaders (demo/bench.py),
-# then the 360° assessments at 30 and 10,000 leaders with 3.2 million ratings (demo/bench_assessments.py).
-# BENCH_ARGS="--part pages --repeats 50" passes options on (--part scenarios|pages|assessments).
+# then the 360° assessments at 30 and 10,000 leaders with 3.2 million ratings (demo/bench_assessments.py),
+# then the gap analysis of those 10,000 leaders against its one-statement floor, in a Celery worker, and its
+# heatmap pages (demo/bench_gaps.py). BENCH_ARGS="--part pages --repeats 50" passes options on
+# (--part scenarios|pages|assessments|gaps).
 bench: setup
 	$(BIN)/python manage.py bench --settings=config.settings_test $(BENCH_ARGS)
 

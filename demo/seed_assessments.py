@@ -13,11 +13,15 @@ without Redis would print every one); the daily task sends the reminders due fro
   and a few comments. Liam Brennan's peers are too few on their own (two answered): they are pooled
   with his direct reports as "other colleagues". Aisha Chen's two peers are all she has: her pool is
   under three and suppressed.
+  The release's gap analysis (`gaps`) is done and current, dated with the release: every leader
+  measured against their role profile, some below it, a few critical gaps, and one requirement of
+  Aisha Chen's with no evidence (her manager did not observe it, and her pool is suppressed).
 - "Leadership 360 — round 2", open since it was seeded, closing three weeks later: some questionnaires
   submitted, some started, most still to answer (Maria Jensen's and Hugo Novak's among them); Liam
   Brennan's peer nominations wait for Maria Jensen's approval, and Zofia Ortega has not nominated yet.
 
-Idempotent: a cycle that exists (by name) is left as it is.
+Idempotent: a cycle that exists (by name) is left as it is; only a released cycle without a current
+gap analysis of its release gets one.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from assessments.models import (
     Answer,
     Cycle,
     CycleEmail,
+    CycleStatus,
     Group,
     Participant,
     Questionnaire,
@@ -46,6 +51,7 @@ from assessments.models import (
     Release,
     ResultComment,
 )
+from gaps.models import Analysis
 from profiles.models import Person
 
 BATCH_SIZE = 1000
@@ -64,6 +70,9 @@ SUPPRESSED = 22  # Aisha Chen: two peers answered, nobody else: "2 responses —
 AWAITING_APPROVAL = 3  # round 2: Liam Brennan's nominations wait for Maria Jensen
 NOT_NOMINATED = 20  # round 2: Zofia Ortega has not nominated her peers yet
 MARIA, HUGO = 0, 29  # the demo logins with questionnaires to answer in round 2
+#: Aisha Chen's manager answers "not observed" here: with her pool suppressed, the gap analysis has
+#: no evidence for this requirement of hers.
+NOT_OBSERVED_BY_MANAGER = "CF-01"
 
 # Plain, short comments as colleagues write them: a few per leader, chosen by how the rater saw it.
 STRENGTH_COMMENTS = [
@@ -142,7 +151,27 @@ def seed_demo_cycles() -> CyclesReport:
             else:
                 build(name, hr, version, leaders)
                 report.created.append(name)
+        released = Cycle.objects.filter(name=RELEASED_CYCLE).first()
+        if released is not None:
+            analyse_gaps(released)
     return report
+
+
+def analyse_gaps(cycle: Cycle) -> None:
+    """The released cycle's gap analysis, done and current. The release's signal would queue it after
+    the commit, but the seed drops what is queued after the commit (`emails_held`), so it is started
+    and run here as the task would (in the seed's transaction); a current, done analysis of the
+    cycle's release is kept as it is."""
+    from gaps import compute, services
+    from gaps.models import Analysis, AnalysisStatus
+
+    if cycle.status != CycleStatus.RELEASED or Analysis.objects.filter(
+            cycle=cycle, current=True, status=AnalysisStatus.DONE, release_number=cycle.release_number).exists():
+        return
+    with emails_held():
+        analysis = services.analyse_release(cycle.pk)
+    if analysis is not None:
+        compute.run(analysis.pk)
 
 
 @contextmanager
@@ -315,6 +344,12 @@ def answers_for(questionnaire: Questionnaire, seen: Impression, rng: random.Rand
     return answers
 
 
+def _not_observed():
+    from assessments.services.answering import AnswerInput
+
+    return AnswerInput(None, "")
+
+
 def _begin(questionnaire: Questionnaire, seen: Impression, rng: random.Random, share: float) -> None:
     """The rater answers the first part of the questionnaire and leaves it for later."""
     from assessments.services import answering
@@ -367,14 +402,22 @@ def _released_cycle(name: str, hr, version, leaders: list[Person]) -> Cycle:
                     # or above its threshold on every competency (only Aisha Chen's pool is too thin).
                     may_skip = len(answering_group) >= 4 and questionnaire is answering_group[0]
                     answered.append((questionnaire, answers_for(questionnaire, seen, rng, may_skip=may_skip)))
-            answered += [(q, answers_for(q, seen, rng)) for q in questionnaires
-                         if q.group in (Group.SELF, Group.MANAGER)]
+            for questionnaire in questionnaires:
+                if questionnaire.group in (Group.SELF, Group.MANAGER):
+                    given = answers_for(questionnaire, seen, rng)
+                    if index == SUPPRESSED and questionnaire.group == Group.MANAGER:
+                        # Her manager has not seen how she handles customers' requirements.
+                        given |= {row["competency_id"]: _not_observed()
+                                  for row in questionnaire.participant.requirements
+                                  if row["code"] == NOT_OBSERVED_BY_MANAGER}
+                    answered.append((questionnaire, given))
         _submit_all(answered)
         elapsed += move_back(cycle, days=6)
     elapsed += move_back(cycle, days=COLLECTION_DAYS + 1 - elapsed)
     cycles.close_cycle(cycle, actor=hr)
     elapsed += move_back(cycle, days=2)
     release_cycle(cycle, actor=hr)
+    analyse_gaps(Cycle.objects.get(pk=cycle.pk))  # as the release's signal would, dated with it
     move_back(cycle, days=RELEASED_OPENED_DAYS_AGO - elapsed)
     return cycle
 
@@ -394,6 +437,7 @@ def move_back(cycle: Cycle, *, days: int) -> int:
         (ResultComment, {"participant__cycle": cycle}),
         (Release, {"cycle": cycle}),
         (CycleEmail, {"cycle": cycle}),
+        (Analysis, {"cycle": cycle}),
     ):
         names = [f.attname for f in model._meta.concrete_fields
                  if isinstance(f, (models.DateField, models.DateTimeField))]
