@@ -44,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from unittest import mock
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -238,10 +239,22 @@ def analysis_steps(cycle) -> tuple[list[Step], Run]:
         return f"analysis {analysis.pk} {'created' if created else 'already running'}, batches of {analysis.batch_size}"
 
     def work() -> str:
+        # As the task runs it (no after_batch: that would make the run write its batches one by one); the
+        # batches' commits are seen through the progress they record, from whichever connection wrote them.
         started = time.perf_counter()
-        done = compute.run(run.analysis_id, after_batch=lambda _done: run.batches.append(time.perf_counter() - started))
+        record = compute._record_progress
+
+        def recorded(analysis_id: int, total: int) -> int:
+            done = record(analysis_id, total)
+            run.batches.append(time.perf_counter() - started)
+            return done
+
+        with mock.patch.object(compute, "_record_progress", recorded):
+            done = compute.run(run.analysis_id)
         run.seconds = time.perf_counter() - started
-        return f"{done.status}: {done.leaders:,} leaders, mean readiness {done.readiness} %; {run.describe()}"
+        run.batches.sort()
+        return (f"{done.status}: {done.leaders:,} leaders, mean readiness {done.readiness} %; {run.describe()}, "
+                f"{compute.PARALLEL} connections side by side")
 
     steps = [timed("start_analysis (the request)", start), timed("compute.run (the task's work)", work)]
     steps.append(Step("gap analysis: start_analysis + compute.run", steps[0].seconds + steps[1].seconds,
@@ -363,12 +376,12 @@ class _Stop(Exception):
 
 @contextmanager
 def explaining(into: list[Explained]) -> Iterator[None]:
-    """Each SELECT, INSERT or WITH runs under EXPLAIN (ANALYZE, BUFFERS): an INSERT only so (EXPLAIN
-    ANALYZE performs it), a SELECT again as itself afterwards for its caller."""
+    """Each SELECT, INSERT, WITH or CREATE TEMPORARY TABLE … AS runs under EXPLAIN (ANALYZE, BUFFERS): a
+    write only so (EXPLAIN ANALYZE performs it), a SELECT again as itself afterwards for its caller."""
 
     def wrapper(execute, sql, params, many, context):
         head = sql.lstrip()[:10].upper()
-        if many or not head.startswith(("SELECT", "INSERT", "WITH")):
+        if many or not head.startswith(("SELECT", "INSERT", "WITH", "CREATE TEM")):
             return execute(sql, params, many, context)
         execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params, many, context)
         plan = [row[0] for row in context["cursor"].fetchall()]
@@ -400,7 +413,7 @@ def explain_batch(cycle) -> tuple[list[Explained], int]:
         at[0] = done
         with transaction.atomic():
             with explaining(found):
-                _locked, ids = compute._lock_batch(analysis.pk, analysis.batch_size)
+                ids = compute._claim_batch(analysis.pk, analysis.batch_size)
                 compute._write_batch(analysis.pk, ids)
                 LeaderGap.objects.filter(analysis_id=analysis.pk).count()
             transaction.set_rollback(True)
@@ -417,11 +430,12 @@ def explain_batch(cycle) -> tuple[list[Explained], int]:
 
 
 def explain_finish(analysis_id: int) -> list[Explained]:
-    """The finish's statistics and aggregates, under EXPLAIN ANALYZE, rolled back."""
+    """The finish's aggregates, under EXPLAIN ANALYZE, rolled back."""
     from gaps import compute
 
     found: list[Explained] = []
     with transaction.atomic():
+        compute._plan_for_bulk()  # as the finish plans them
         with explaining(found):
             compute._write_aggregates(analysis_id)
         transaction.set_rollback(True)

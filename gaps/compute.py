@@ -30,11 +30,11 @@ runs at once end with one consistent set, whichever finishes first.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal
+from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection, transaction
-from django.db.models import Avg
 from django.utils import timezone
 
 from assessments.models import CellLabel, Cycle, CycleStatus, Participant, ResultCell
@@ -55,7 +55,10 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 #: Leaders per batch: a transaction, and a progress step, each.
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
+#: Connections that write batches side by side on PostgreSQL (the analysis is bound by the database's
+#: CPU: two connections use two cores).
+PARALLEL = 2
 #: The labels whose cells make the observed level (self and "all others" never do).
 OBSERVED_LABELS = (CellLabel.MANAGER, CellLabel.PEER, CellLabel.DIRECT, CellLabel.EXTERNAL, CellLabel.OTHER)
 
@@ -98,7 +101,7 @@ def _observed_sql() -> str:
     labels = ", ".join(f"'{label.value}'" for label in OBSERVED_LABELS)
     counted = f"c.label IN ({labels}) AND NOT c.suppressed AND c.mean IS NOT NULL AND c.weight > 0"
     return (f"SELECT c.participant_id, c.competency_id, "
-            f"ROUND(SUM(CASE WHEN {counted} THEN c.weight * c.mean END) / SUM(CASE WHEN {counted} THEN c.weight END), 2) "
+            f"ROUND(SUM(CASE WHEN {counted} THEN c.weight * c.mean * 1.0 END) / SUM(CASE WHEN {counted} THEN c.weight END), 2) "
             f"AS observed, MAX(CASE WHEN c.label = '{CellLabel.SELF.value}' THEN c.mean END) AS self_level "
             f"FROM {_table(ResultCell)} c WHERE c.participant_id IN ({{ids}}) GROUP BY c.participant_id, c.competency_id")
 
@@ -144,7 +147,7 @@ def _write_batch(analysis_id: int, ids: list[int]) -> None:
             f"INSERT INTO {_table(LeaderGap)} ({', '.join(_q(c) for c in _LEADER_COLUMNS)}) "
             "SELECT %s, p.id, p.person_id, pe.org_unit_id, p.role_profile_id, p.profile_revision, "
             "COALESCE(s.n, 0), COALESCE(s.met, 0), COALESCE(s.gaps, 0), COALESCE(s.critical_gaps, 0), "
-            "COALESCE(s.no_evidence, 0), CASE WHEN s.total > 0 THEN ROUND(100 * s.met_weight / s.total, 2) END, "
+            "COALESCE(s.no_evidence, 0), CASE WHEN s.total > 0 THEN ROUND(100.0 * s.met_weight / s.total, 2) END, "
             f"s.mean_gap FROM {_table(Participant)} p JOIN {_table(Person)} pe ON pe.id = p.person_id "
             "LEFT JOIN (SELECT participant_id, COUNT(*) AS n, "
             f"SUM(CASE WHEN status = '{met}' THEN 1 ELSE 0 END) AS met, "
@@ -165,79 +168,159 @@ def _write_batch(analysis_id: int, ids: list[int]) -> None:
                        [analysis_id, analysis_id, *ids, *ids])
 
 
-def _aggregate_sql(kind: str) -> tuple[str, str]:
-    """(the FROM … joins that give each requirement row its group key `k`, the key's column)."""
-    rows = (f"{_table(RequirementGap)} r JOIN {_table(LeaderGap)} l "
-            "ON l.analysis_id = r.analysis_id AND l.participant_id = r.participant_id")
-    if kind == AggregateKind.UNIT:
-        return rows + " JOIN tree t ON t.unit_id = l.org_unit_id", "t.ancestor_id"
-    if kind == AggregateKind.ROLE:
-        return rows, "l.role_profile_id"
-    return rows, "NULL"
+_PARTIALS = "gaps_partial_sums"  # a temporary table of the finishing connection
 
 
 def _write_aggregates(analysis_id: int) -> None:
     """The heatmaps' cells: per competency (and one all-requirements row with the mean readiness) for
     the organisation, every org unit with its sub-units and every role profile. Figures only where at
-    least `MIN_LEADERS` leaders are assessed (leaders, for readiness)."""
+    least `MIN_LEADERS` leaders are assessed: with evidence of the competency, or (for readiness) of
+    any requirement, so that a mean over a few leaders cannot be read off a heatmap or its export.
+
+    The requirement rows are read once: summed per org unit, role and competency into a temporary
+    table of partial sums (counts, the sum of the gaps, those below, those critical), which the three
+    kinds then add up — each unit over itself and the units below it (a recursive query over the tree)."""
     units = _table(OrgUnit)
     tree = (f"WITH RECURSIVE tree(ancestor_id, unit_id) AS (SELECT id, id FROM {units} UNION ALL "
             f"SELECT t.ancestor_id, u.id FROM tree t JOIN {units} u ON u.parent_id = t.unit_id) ")
     below = ", ".join(f"'{s.value}'" for s in (GapStatus.CRITICAL, GapStatus.GAP))
     critical = GapStatus.CRITICAL.value
-    enough = f"COUNT(r.gap) >= {MIN_LEADERS}"
+    enough = f"SUM(p.assessed) >= {MIN_LEADERS}"
+    figures = (f"SUM(p.n), SUM(p.assessed), CASE WHEN {enough} THEN ROUND(SUM(p.gap_sum) * 1.0 / SUM(p.assessed), 2) END, "
+               f"CASE WHEN {enough} THEN ROUND(100.0 * SUM(p.below) / SUM(p.assessed), 2) END, "
+               f"CASE WHEN {enough} THEN ROUND(100.0 * SUM(p.critical) / SUM(p.assessed), 2) END, NULL")
     table = _table(Aggregate)
     columns = "analysis_id, kind, org_unit_id, role_profile_id, competency_id, leaders, assessed, mean_gap, " \
               "share_below, share_critical, readiness"
+    # kind: (WITH prefix, FROM … joins, unit column, role column, GROUP BY, extra condition)
+    kinds = {
+        AggregateKind.ORGANISATION: ("", "", "NULL", "NULL", "", ""),
+        AggregateKind.UNIT: (tree, " JOIN tree t ON t.unit_id = {alias}.{unit}", "t.ancestor_id", "NULL",
+                             "t.ancestor_id", ""),
+        AggregateKind.ROLE: ("", "", "NULL", "{alias}.{role}", "{alias}.{role}", " AND {alias}.{role} IS NOT NULL"),
+    }
     with connection.cursor() as cursor:
-        for kind in (AggregateKind.ORGANISATION, AggregateKind.UNIT, AggregateKind.ROLE):
-            joins, key = _aggregate_sql(kind)
-            unit_key = key if kind == AggregateKind.UNIT else "NULL"
-            role_key = key if kind == AggregateKind.ROLE else "NULL"
-            prefix = tree if kind == AggregateKind.UNIT else ""
-            group = f"{key}, r.competency_id" if key != "NULL" else "r.competency_id"
+        cursor.execute(f"DROP TABLE IF EXISTS {_PARTIALS}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_PARTIALS} AS SELECT l.org_unit_id AS unit_id, l.role_profile_id AS role_id, "
+            "r.competency_id, COUNT(*) AS n, COUNT(r.gap) AS assessed, SUM(r.gap) AS gap_sum, "
+            f"SUM(CASE WHEN r.status IN ({below}) THEN 1 ELSE 0 END) AS below, "
+            f"SUM(CASE WHEN r.status = '{critical}' THEN 1 ELSE 0 END) AS critical "
+            f"FROM {_table(RequirementGap)} r JOIN {_table(LeaderGap)} l ON l.analysis_id = r.analysis_id "
+            "AND l.participant_id = r.participant_id WHERE r.analysis_id = %s "
+            "GROUP BY l.org_unit_id, l.role_profile_id, r.competency_id", [analysis_id])
+        for kind, (prefix, join, unit_key, role_key, group, where) in kinds.items():
+            on_partials = {"alias": "p", "unit": "unit_id", "role": "role_id"}
+            group_by = ", ".join(filter(None, [group.format(**on_partials), "p.competency_id"]))
             cursor.execute(
-                f"{prefix}INSERT INTO {table} ({columns}) SELECT %s, %s, {unit_key}, {role_key}, r.competency_id, "
-                f"COUNT(*), COUNT(r.gap), CASE WHEN {enough} THEN ROUND(AVG(r.gap), 2) END, "
-                f"CASE WHEN {enough} THEN ROUND(100.0 * SUM(CASE WHEN r.status IN ({below}) THEN 1 ELSE 0 END) "
-                f"/ COUNT(r.gap), 2) END, CASE WHEN {enough} THEN ROUND(100.0 * SUM(CASE WHEN r.status = '{critical}' "
-                f"THEN 1 ELSE 0 END) / COUNT(r.gap), 2) END, NULL FROM {joins} WHERE r.analysis_id = %s "
-                f"{'AND ' + key + ' IS NOT NULL ' if key != 'NULL' else ''}GROUP BY {group}",
-                [analysis_id, kind.value, analysis_id])
-            leader_joins = f"{_table(LeaderGap)} l" + (" JOIN tree t ON t.unit_id = l.org_unit_id"
-                                                        if kind == AggregateKind.UNIT else "")
+                f"{prefix}INSERT INTO {table} ({columns}) SELECT %s, %s, {unit_key}, {role_key.format(**on_partials)}, "
+                f"p.competency_id, {figures} FROM {_PARTIALS} p{join.format(**on_partials)} "
+                f"WHERE 1 = 1{where.format(**on_partials)} GROUP BY {group_by}", [analysis_id, kind.value])
+            on_leaders = {"alias": "l", "unit": "org_unit_id", "role": "role_profile_id"}
+            assessed = "COUNT(CASE WHEN l.requirements > l.no_evidence THEN 1 END)"  # leaders with any evidence
+            leader_group = group.format(**on_leaders)
             cursor.execute(
-                f"{prefix}INSERT INTO {table} ({columns}) SELECT %s, %s, {unit_key}, {role_key}, NULL, COUNT(*), "
-                f"COUNT(l.readiness), NULL, NULL, NULL, CASE WHEN COUNT(l.readiness) >= {MIN_LEADERS} "
-                f"THEN ROUND(AVG(l.readiness), 2) END FROM {leader_joins} WHERE l.analysis_id = %s "
-                f"{'AND ' + key + ' IS NOT NULL ' if key != 'NULL' else ''}"
-                f"{'GROUP BY ' + key if key != 'NULL' else ''}",
-                [analysis_id, kind.value, analysis_id])
+                f"{prefix}INSERT INTO {table} ({columns}) SELECT %s, %s, {unit_key}, {role_key.format(**on_leaders)}, "
+                f"NULL, COUNT(*), {assessed}, NULL, NULL, NULL, CASE WHEN {assessed} >= {MIN_LEADERS} "
+                f"THEN ROUND(AVG(l.readiness), 2) END FROM {_table(LeaderGap)} l{join.format(**on_leaders)} "
+                f"WHERE l.analysis_id = %s{where.format(**on_leaders)}"
+                + (f" GROUP BY {leader_group}" if leader_group else ""), [analysis_id, kind.value, analysis_id])
+        cursor.execute(f"DROP TABLE {_PARTIALS}")
 
 
-def _lock_batch(analysis_id: int, batch_size: int) -> tuple[Analysis, list[int]]:
-    """Inside the batch's transaction: the analysis (locked), the cycle checked and share-locked, and
-    the ids of the next leaders it has not written yet."""
-    analysis = Analysis.objects.select_for_update().get(pk=analysis_id)
-    if analysis.status != AnalysisStatus.RUNNING:
-        return analysis, []
-    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+def _claim_batch(analysis_id: int, batch_size: int) -> list[int] | None:
+    """Inside a batch's transaction: None when the analysis is no longer running; else the cycle is
+    checked (and share-locked: a re-release cannot commit half-way through the batch) and the next
+    leaders not written yet are claimed, locked until the commit. On PostgreSQL the claim skips the
+    leaders another connection is writing (SKIP LOCKED), so several connections — threads of this
+    run, or a second run of the same analysis — write different batches side by side."""
+    status, cycle_id, release_number = Analysis.objects.values_list("status", "cycle_id", "release_number").get(
+        pk=analysis_id)
+    if status != AnalysisStatus.RUNNING:
+        return None
+    postgresql = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT status, release_number FROM {_table(Cycle)} WHERE id = %s{lock}", [analysis.cycle_id])
-        status, release_number = cursor.fetchone()
-    # While a re-release runs, its new cells are not committed: the batch reads the release it analyses,
-    # and the share lock keeps the re-release from committing half-way through the batch.
-    if status not in (CycleStatus.RELEASED, CycleStatus.RELEASING) or release_number != analysis.release_number:
-        raise Superseded(status)
-    written = LeaderGap.objects.filter(analysis_id=analysis_id).values("participant_id")
-    ids = list(Participant.objects.filter(cycle_id=analysis.cycle_id).exclude(pk__in=written)
-               .order_by("pk").values_list("pk", flat=True)[:batch_size])
-    return analysis, ids
+        cursor.execute(f"SELECT status, release_number FROM {_table(Cycle)} WHERE id = %s"
+                       + (" FOR SHARE" if postgresql else ""), [cycle_id])
+        cycle_status, cycle_release = cursor.fetchone()
+        # While a re-release runs its new cells are not committed: the batch reads the release it analyses.
+        if cycle_status not in (CycleStatus.RELEASED, CycleStatus.RELEASING) or cycle_release != release_number:
+            raise Superseded(cycle_status)
+        cursor.execute(
+            f"SELECT p.id FROM {_table(Participant)} p WHERE p.cycle_id = %s AND NOT EXISTS (SELECT 1 FROM "
+            f"{_table(LeaderGap)} l WHERE l.analysis_id = %s AND l.participant_id = p.id) ORDER BY p.id LIMIT %s"
+            + (" FOR NO KEY UPDATE SKIP LOCKED" if postgresql else ""), [cycle_id, analysis_id, batch_size])
+        ids = [row[0] for row in cursor.fetchall()]
+        if ids and postgresql:
+            # A leader another connection wrote and committed after this statement's snapshot was taken
+            # is claimable again (its lock has gone): a fresh look, now that the claim holds the locks.
+            cursor.execute(f"SELECT participant_id FROM {_table(LeaderGap)} WHERE analysis_id = %s AND "
+                           f"participant_id IN ({_placeholders(ids)})", [analysis_id, *ids])
+            written = {row[0] for row in cursor.fetchall()}
+            ids = [pk for pk in ids if pk not in written]
+    return ids
+
+
+def _tune_batch() -> None:
+    """PostgreSQL, for this batch's transaction only: memory enough to group a batch's cells without
+    spilling to disk, and a commit that does not wait for its WAL to reach the disk. Both are safe
+    here: a batch lost in a crash was never seen (the analysis is not current until it finishes, in
+    a transaction that does wait) and is claimed again when the run continues."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL synchronous_commit = off")
+
+
+def _record_progress(analysis_id: int, total: int) -> int:
+    done = LeaderGap.objects.filter(analysis_id=analysis_id).count()
+    Analysis.objects.filter(pk=analysis_id, status=AnalysisStatus.RUNNING).update(
+        progress={"done": done, "total": max(total, done)}, updated_at=timezone.now())
+    return done
+
+
+def _write_batches(analysis_id: int, batch_size: int, total: int, stop: threading.Event,
+                   after_batch: Callable[[int], None] | None = None) -> None:
+    """Claims and writes batches, each in its own transaction, until none is left (or `stop` is set)."""
+    try:
+        while not stop.is_set():
+            with transaction.atomic():
+                _tune_batch()
+                ids = _claim_batch(analysis_id, batch_size)
+                if ids:
+                    _write_batch(analysis_id, ids)
+            if ids is None:
+                return
+            if not ids:
+                if connection.vendor != "postgresql" or not _unwritten(analysis_id):
+                    return
+                stop.wait(0.05)  # the rest is being written by another connection: wait for its commit
+                continue
+            done = _record_progress(analysis_id, total)
+            if after_batch is not None:
+                after_batch(done)
+    except BaseException:
+        stop.set()
+        raise
+
+
+def _unwritten(analysis_id: int) -> bool:
+    cycle_id = Analysis.objects.values_list("cycle_id", flat=True).get(pk=analysis_id)
+    return Participant.objects.filter(cycle_id=cycle_id).exclude(
+        pk__in=LeaderGap.objects.filter(analysis_id=analysis_id).values("participant_id")).exists()
+
+
+def _in_thread(work, *args) -> None:
+    try:
+        work(*args)
+    finally:
+        connection.close()  # each thread's own connection
 
 
 def run(analysis_id: int, *, after_batch: Callable[[int], None] | None = None) -> Analysis:
     """Computes the analysis batch by batch (continuing a run that stopped), then finishes it. Safe to
-    run twice at once and again after it stopped. `after_batch(done)` follows each batch's commit."""
+    run twice at once and again after it stopped. On PostgreSQL, outside a transaction, `PARALLEL`
+    connections write batches side by side; `after_batch(done)`, called after each batch's commit,
+    makes the run write them one by one, in order."""
     with transaction.atomic():
         analysis = Analysis.objects.select_for_update().get(pk=analysis_id)
         if analysis.status in (AnalysisStatus.DONE, AnalysisStatus.SUPERSEDED):
@@ -247,21 +330,19 @@ def run(analysis_id: int, *, after_batch: Callable[[int], None] | None = None) -
         analysis.started_at = analysis.started_at or timezone.now()
         analysis.progress = {"done": LeaderGap.objects.filter(analysis_id=analysis_id).count(), "total": total}
         analysis.save(update_fields=["status", "started_at", "progress", "updated_at"])
+    stop = threading.Event()
+    parallel = (PARALLEL if connection.vendor == "postgresql" and not connection.in_atomic_block
+                and after_batch is None else 1)
     try:
-        while True:
-            with transaction.atomic():
-                analysis, ids = _lock_batch(analysis_id, analysis.batch_size)
-                if not ids:
-                    break
-                _write_batch(analysis_id, ids)
-                done = LeaderGap.objects.filter(analysis_id=analysis_id).count()
-                analysis.progress = {"done": done, "total": max(total, done)}
-                analysis.save(update_fields=["progress", "updated_at"])
-            if after_batch is not None:
-                after_batch(done)
-        if analysis.status == AnalysisStatus.RUNNING:
-            return finish(analysis_id)
-        return analysis
+        if parallel > 1:
+            with ThreadPoolExecutor(max_workers=parallel) as pool:
+                futures = [pool.submit(_in_thread, _write_batches, analysis_id, analysis.batch_size, total, stop)
+                           for _ in range(parallel)]
+                for future in futures:
+                    future.result()
+        else:
+            _write_batches(analysis_id, analysis.batch_size, total, stop, after_batch)
+        return finish(analysis_id)
     except Superseded:
         return _fail(analysis_id, "The cycle was released again while this analysis ran; the new release starts an "
                                   "analysis of its own.", status=AnalysisStatus.SUPERSEDED)
@@ -290,45 +371,55 @@ def _delete_rows(ids: list[int]) -> None:
     Aggregate.objects.filter(analysis_id__in=ids).delete()
 
 
-def _refresh_statistics() -> None:
-    """Gives PostgreSQL's planner the row counts of the rows just written. Without them it may take a
-    new analysis's rows for a handful and join them by nested loops: the unit aggregates of 10,000
-    leaders (400,000 requirement rows) ran for more than ten minutes instead of under half a second.
-    A sampled ANALYZE costs a fraction of a second, in autocommit where it can (its lock then lasts
-    only as long as it runs); a role that does not own the tables gets a warning, not an error."""
+def _plan_for_bulk() -> None:
+    """PostgreSQL, for the finish's transaction: no nested loops. The planner's statistics of the rows a
+    run has just written are those from before it started (none, for a database's first analysis),
+    and taking the new analysis's rows for a handful it joined them by nested loops: the aggregates of
+    10,000 leaders ran for more than ten minutes instead of under half a second. Every join here reads
+    a whole analysis, for which hash joins are right whatever the statistics say (an ANALYZE first
+    would do too, at 0.2 s of the finish)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {_table(RequirementGap)}, {_table(LeaderGap)}")
+            cursor.execute("SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '64MB'")
 
 
 def finish(analysis_id: int) -> Analysis:
     """Writes the aggregates and makes the newest complete analysis of the release current; the rows of
-    every other analysis of the cycle go. One transaction, under a lock on the cycle's analyses."""
-    _refresh_statistics()
+    every other finished analysis of the cycle (done or failed) go. One transaction, under a lock on
+    the cycle's analyses and a share lock on the cycle, which must still be at the analysed release."""
     with transaction.atomic():
+        _plan_for_bulk()
         cycle_id = Analysis.objects.values_list("cycle_id", flat=True).get(pk=analysis_id)
         siblings = list(Analysis.objects.select_for_update().filter(cycle_id=cycle_id).order_by("pk"))
         analysis = next(a for a in siblings if a.pk == analysis_id)
         if analysis.status != AnalysisStatus.RUNNING:
             return analysis
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT status, release_number FROM {_table(Cycle)} WHERE id = %s"
+                           + (" FOR SHARE" if connection.vendor == "postgresql" else ""), [cycle_id])
+            cycle_status, cycle_release = cursor.fetchone()
+        if cycle_status not in (CycleStatus.RELEASED, CycleStatus.RELEASING) or cycle_release != analysis.release_number:
+            raise Superseded(cycle_status)  # released again after the last batch
         Aggregate.objects.filter(analysis_id=analysis_id).delete()
         _write_aggregates(analysis_id)
-        leaders = LeaderGap.objects.filter(analysis_id=analysis_id)
-        analysis.leaders = leaders.count()
-        readiness = leaders.aggregate(mean=Avg("readiness"))["mean"]
-        # Half up, as the database's ROUND of every other figure (Python's round() is half-even).
-        analysis.readiness = None if readiness is None else Decimal(str(readiness)).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP)
+        analysis.leaders = LeaderGap.objects.filter(analysis_id=analysis_id).count()
+        # The organisation's mean readiness as its heatmap row holds it: rounded by the database like every
+        # other figure, and shown only over at least MIN_LEADERS leaders with evidence.
+        analysis.readiness = Aggregate.objects.filter(
+            analysis_id=analysis_id, kind=AggregateKind.ORGANISATION, competency__isnull=True,
+        ).values_list("readiness", flat=True).first()
         analysis.status = AnalysisStatus.DONE
         analysis.finished_at = timezone.now()
         analysis.progress = {"done": analysis.leaders, "total": analysis.leaders}
         analysis.save()
         complete = [a for a in siblings if a.status == AnalysisStatus.DONE]
         newest = max(complete, key=lambda a: (a.release_number, a.pk))
-        others = [a for a in complete if a.pk != newest.pk]
+        others = [a for a in siblings if a.pk != newest.pk and (
+            a.status == AnalysisStatus.DONE or (a.status == AnalysisStatus.FAILED and a.pk < newest.pk))]
         for other in others:
-            other.status = AnalysisStatus.SUPERSEDED
             other.current = False
+            if other.status == AnalysisStatus.DONE:
+                other.status = AnalysisStatus.SUPERSEDED
         if others:
             Analysis.objects.bulk_update(others, ["status", "current"])
             _delete_rows([a.pk for a in others])

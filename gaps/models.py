@@ -135,6 +135,9 @@ class RequirementGap(models.Model):
 
     # No database constraints (as for the release's cells): an analysis writes a row per leader and
     # requirement in bulk, under an analysis it has just locked; they go with it through the cascade.
+    # The key is the three columns that name a row, so each row costs one index (which also serves
+    # every read: by analysis, by analysis and leader) and no id: 400,000 rows at 10,000 leaders.
+    pk = models.CompositePrimaryKey("analysis", "participant", "competency")
     analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="+", db_constraint=False,
                                  db_index=False)
     # DO_NOTHING: the rows go with their analysis (deleting a participant or a competency would otherwise
@@ -156,9 +159,6 @@ class RequirementGap(models.Model):
 
     class Meta:
         ordering = ["analysis_id", "participant_id", "status", "competency_id"]
-        constraints = [models.UniqueConstraint(fields=["analysis", "participant", "competency"],
-                                               name="one_requirement_gap")]
-        indexes = [models.Index(fields=["analysis", "competency"], name="requirement_gap_competency")]
 
 
 class AggregateKind(models.TextChoices):
