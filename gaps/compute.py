@@ -50,6 +50,7 @@ from .models import (
     GapStatus,
     LeaderGap,
     RequirementGap,
+    UnitTree,
 )
 
 logger = logging.getLogger(__name__)
@@ -179,10 +180,12 @@ def _write_aggregates(analysis_id: int) -> None:
 
     The requirement rows are read once: summed per org unit, role and competency into a temporary
     table of partial sums (counts, the sum of the gaps, those below, those critical), which the three
-    kinds then add up — each unit over itself and the units below it (a recursive query over the tree)."""
+    kinds then add up — each unit over itself and the units below it, from the tree as it stands now,
+    which is stored with the analysis (`UnitTree`) for the drill-down."""
     units = _table(OrgUnit)
     tree = (f"WITH RECURSIVE tree(ancestor_id, unit_id) AS (SELECT id, id FROM {units} UNION ALL "
             f"SELECT t.ancestor_id, u.id FROM tree t JOIN {units} u ON u.parent_id = t.unit_id) ")
+    closure = f"{_table(UnitTree)} t"
     below = ", ".join(f"'{s.value}'" for s in (GapStatus.CRITICAL, GapStatus.GAP))
     critical = GapStatus.CRITICAL.value
     enough = f"SUM(p.assessed) >= {MIN_LEADERS}"
@@ -195,11 +198,13 @@ def _write_aggregates(analysis_id: int) -> None:
     # kind: (WITH prefix, FROM … joins, unit column, role column, GROUP BY, extra condition)
     kinds = {
         AggregateKind.ORGANISATION: ("", "", "NULL", "NULL", "", ""),
-        AggregateKind.UNIT: (tree, " JOIN tree t ON t.unit_id = {alias}.{unit}", "t.ancestor_id", "NULL",
-                             "t.ancestor_id", ""),
+        AggregateKind.UNIT: ("", f" JOIN {closure} ON t.analysis_id = {analysis_id:d} AND t.unit_id = {{alias}}.{{unit}}",
+                             "t.ancestor_id", "NULL", "t.ancestor_id", ""),
         AggregateKind.ROLE: ("", "", "NULL", "{alias}.{role}", "{alias}.{role}", " AND {alias}.{role} IS NOT NULL"),
     }
     with connection.cursor() as cursor:
+        cursor.execute(f"{tree}INSERT INTO {_table(UnitTree)} (analysis_id, ancestor_id, unit_id) "
+                       "SELECT %s, ancestor_id, unit_id FROM tree", [analysis_id])
         cursor.execute(f"DROP TABLE IF EXISTS {_PARTIALS}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {_PARTIALS} AS SELECT l.org_unit_id AS unit_id, l.role_profile_id AS role_id, "
@@ -261,12 +266,18 @@ def _claim_batch(analysis_id: int, batch_size: int) -> list[int] | None:
     return ids
 
 
+def _own_transaction() -> bool:
+    """Whether this is PostgreSQL and the current atomic block is a transaction of its own: SET LOCAL lasts
+    until the outermost transaction ends, so inside someone else's (a test's) it would outlive the block."""
+    return connection.vendor == "postgresql" and connection.in_atomic_block and not connection.savepoint_ids
+
+
 def _tune_batch() -> None:
     """PostgreSQL, for this batch's transaction only: memory enough to group a batch's cells without
     spilling to disk, and a commit that does not wait for its WAL to reach the disk. Both are safe
     here: a batch lost in a crash was never seen (the analysis is not current until it finishes, in
     a transaction that does wait) and is claimed again when the run continues."""
-    if connection.vendor == "postgresql":
+    if _own_transaction():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL synchronous_commit = off")
 
@@ -369,6 +380,7 @@ def _delete_rows(ids: list[int]) -> None:
     RequirementGap.objects.filter(analysis_id__in=ids).delete()
     LeaderGap.objects.filter(analysis_id__in=ids).delete()
     Aggregate.objects.filter(analysis_id__in=ids).delete()
+    UnitTree.objects.filter(analysis_id__in=ids).delete()
 
 
 def _plan_for_bulk() -> None:
@@ -378,7 +390,7 @@ def _plan_for_bulk() -> None:
     10,000 leaders ran for more than ten minutes instead of under half a second. Every join here reads
     a whole analysis, for which hash joins are right whatever the statistics say (an ANALYZE first
     would do too, at 0.2 s of the finish)."""
-    if connection.vendor == "postgresql":
+    if _own_transaction():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '64MB'")
 
@@ -401,6 +413,7 @@ def finish(analysis_id: int) -> Analysis:
         if cycle_status not in (CycleStatus.RELEASED, CycleStatus.RELEASING) or cycle_release != analysis.release_number:
             raise Superseded(cycle_status)  # released again after the last batch
         Aggregate.objects.filter(analysis_id=analysis_id).delete()
+        UnitTree.objects.filter(analysis_id=analysis_id).delete()
         _write_aggregates(analysis_id)
         analysis.leaders = LeaderGap.objects.filter(analysis_id=analysis_id).count()
         # The organisation's mean readiness as its heatmap row holds it: rounded by the database like every

@@ -161,6 +161,19 @@ class RequirementGap(models.Model):
         ordering = ["analysis_id", "participant_id", "status", "competency_id"]
 
 
+class UnitTree(models.Model):
+    """The org-unit tree as it stood when an analysis finished: each unit with every unit at or below it,
+    so that a heatmap cell's leaders are found in the same units its figures were summed over, whatever
+    has been reorganised since."""
+
+    pk = models.CompositePrimaryKey("analysis", "ancestor", "unit")
+    analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="+")
+    ancestor = models.ForeignKey("profiles.OrgUnit", on_delete=models.DO_NOTHING, related_name="+",
+                                 db_constraint=False, db_index=False)
+    unit = models.ForeignKey("profiles.OrgUnit", on_delete=models.DO_NOTHING, related_name="+",
+                             db_constraint=False, db_index=False)
+
+
 class AggregateKind(models.TextChoices):
     ORGANISATION = "org", "Organisation"
     UNIT = "unit", "Org unit with its sub-units"

@@ -22,9 +22,8 @@ from competency.models import Competency, ProficiencyLevel
 from core.charts import LineChart, TargetChart, line_chart, target_chart
 from core.trees import depth_first
 from profiles.models import OrgUnit, RoleProfile
-from profiles.selectors import unit_and_below
 
-from .models import MIN_LEADERS, Aggregate, AggregateKind, Analysis, GapStatus, LeaderGap, RequirementGap
+from .models import MIN_LEADERS, Aggregate, AggregateKind, Analysis, GapStatus, LeaderGap, RequirementGap, UnitTree
 
 STATUS_SYMBOL = {GapStatus.CRITICAL: "✕", GapStatus.GAP: "!", GapStatus.NONE: "?", GapStatus.MET: "✓"}
 STATUS_WORD = {GapStatus.CRITICAL: "critical", GapStatus.GAP: "gap", GapStatus.NONE: "none", GapStatus.MET: "met"}
@@ -415,7 +414,8 @@ def cell_leaders(user, analysis: Analysis, by: str, key: int, competency_id: int
     if by == AggregateKind.ROLE:
         leaders = leaders.filter(role_profile_id=key)
     else:
-        leaders = leaders.filter(org_unit_id__in=unit_and_below(key))
+        leaders = leaders.filter(org_unit_id__in=UnitTree.objects.filter(analysis=analysis, ancestor_id=key)
+                                 .values("unit_id"))  # the units the cell's figures were summed over
     shown = visible(user, "leadergap", leaders)
     rows = list(RequirementGap.objects.filter(analysis=analysis, competency_id=competency_id,
                                               participant_id__in=shown.values("participant_id"))
