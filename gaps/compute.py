@@ -202,6 +202,8 @@ def _write_aggregates(analysis_id: int) -> None:
                              "t.ancestor_id", "NULL", "t.ancestor_id", ""),
         AggregateKind.ROLE: ("", "", "NULL", "{alias}.{role}", "{alias}.{role}", " AND {alias}.{role} IS NOT NULL"),
     }
+    Aggregate.objects.filter(analysis_id=analysis_id).delete()  # a finish run again writes them afresh
+    UnitTree.objects.filter(analysis_id=analysis_id).delete()
     with connection.cursor() as cursor:
         cursor.execute(f"{tree}INSERT INTO {_table(UnitTree)} (analysis_id, ancestor_id, unit_id) "
                        "SELECT %s, ancestor_id, unit_id FROM tree", [analysis_id])
@@ -412,8 +414,6 @@ def finish(analysis_id: int) -> Analysis:
             cycle_status, cycle_release = cursor.fetchone()
         if cycle_status not in (CycleStatus.RELEASED, CycleStatus.RELEASING) or cycle_release != analysis.release_number:
             raise Superseded(cycle_status)  # released again after the last batch
-        Aggregate.objects.filter(analysis_id=analysis_id).delete()
-        UnitTree.objects.filter(analysis_id=analysis_id).delete()
         _write_aggregates(analysis_id)
         analysis.leaders = LeaderGap.objects.filter(analysis_id=analysis_id).count()
         # The organisation's mean readiness as its heatmap row holds it: rounded by the database like every
