@@ -304,7 +304,7 @@ class ResultCell(models.Model):
     responders = models.PositiveIntegerField(help_text="How many submitted questionnaires stand behind the label.")
     suppressed = models.BooleanField(default=False)
     #: The weight this figure carries in the observed level of a gap analysis: the cycle's weight of
-    #: the manager or of the anonymous group, the mean of its groups' weights for a pool; 0 for self,
+    #: the manager or of the anonymous group, the mean of the weights of the groups in it for a pool; 0 for self,
     #: for "all others" (made of the shown anonymous cells, already counted) and for a suppressed pool.
     weight = models.DecimalField(max_digits=8, decimal_places=4, default=Decimal(0))
     release_number = models.PositiveSmallIntegerField()

@@ -16,7 +16,8 @@ The rules, per leader and competency
   If the pool is still under 3, it is stored suppressed: its count (so pages can say "2 responses —
   too few to show") and no mean; its comments are not stored at all.
 - "All others" is the mean of the shown anonymous cells, weighted by the cycle's group weights (a
-  pool weighs the mean of its groups' weights). It holds the answers of those cells and no other.
+  pool weighs the mean of the weights of the groups in it, whether or not each rated the
+  competency). It holds the answers of those cells and no other.
 - A comment is stored verbatim under the label of the cell its writer's group is shown in (the
   group's own, or "other colleagues"), in a random position; comments of a suppressed pool are
   dropped.
@@ -274,12 +275,14 @@ def release_competency(rules: Rules | Cycle, tally: dict[str, GroupTally], compe
         responders = sum(tally[g].questionnaires for g in pool)
         if pool_shown:
             total = sum(tally[g].totals.get(competency_id, 0) for g in pool)
-            counted = [g for g in pool if n_of[g]]
-            weight = sum(rules.weights[g] for g in counted)  # the pool weighs the mean: weight / len(counted)
+            # The pool weighs the mean of its groups' weights: of every group in it, whether or not it rated
+            # this competency — a weight that moved with who rated it would tell, to anyone who solves for
+            # it, whether a group of one in the pool rated this competency.
+            weight = sum(rules.weights[g] for g in pool)
             cells.append((CellLabel.OTHER, _cents(total, pool_n), pool_n, responders, False,
-                          (Decimal(weight).scaleb(-2) / len(counted)).quantize(Decimal("0.0001"))))
+                          (Decimal(weight).scaleb(-2) / len(pool)).quantize(Decimal("0.0001"))))
             if weight > 0:
-                parts.append((weight, len(counted), total, pool_n))
+                parts.append((weight, len(pool), total, pool_n))
                 count += pool_n
                 responders_all += responders
         else:

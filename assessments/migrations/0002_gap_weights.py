@@ -17,10 +17,8 @@ def weigh_released_cells(apps, schema_editor):
         changed = []
         for cell in ResultCell.objects.filter(participant=participant, suppressed=False,
                                               label__in=[*fields, "other"]):
-            if cell.label == "other":  # as the release weighs a pool: its groups that rated the competency
-                counts = participant.released_counts or {}
-                groups = [g for g in pooled.get(str(cell.competency_id), []) if g in fields
-                          and counts.get(g, {}).get("c", {}).get(str(cell.competency_id))]
+            if cell.label == "other":  # as the release weighs a pool: the groups pooled in it
+                groups = [g for g in pooled.get(str(cell.competency_id), []) if g in fields]
                 groups = groups or ["peer", "direct", "external"]
                 cell.weight = sum(getattr(cycle, fields[g]) for g in groups) / len(groups)
             else:

@@ -46,16 +46,17 @@ def test_default_weights_are_one():
     assert (found[CellLabel.MANAGER][0], found[CellLabel.PEER][0]) == (D("1.0000"), D("1.0000"))
 
 
-def test_a_pool_weighs_the_mean_of_the_weights_of_its_groups_that_rated_the_competency():
-    """2 peers, 1 direct report and 1 external rater are all too few alone, so they are pooled. On C0,
-    which all four rated, the pool weighs (1.5 + 3 + 0.5) / 3 = 1.6667; on C1 the direct report did
-    not observe it, so the pool (2 peers + 1 external) weighs (1.5 + 0.5) / 2 = 1.0000."""
+def test_a_pool_weighs_the_mean_of_the_weights_of_all_its_groups():
+    """2 peers, 1 direct report and 1 external rater are all too few alone, so they are pooled: the pool
+    weighs (1.5 + 3 + 0.5) / 3 = 1.6667 on C0, which all four rated, and on C1 too, which the direct
+    report did not observe — a weight that changed with it would tell that the one direct report did
+    not rate C1 to anyone who solves the observed level for it."""
     team = released_team(peers=2, reports=1, externals=1, per_area=2, weights=WEIGHTS, answers={
         Group.PEER: [[2, 2], [3, 3]], Group.DIRECT: [[5, None]], Group.EXTERNAL: [[4, 4]]})
     first, second = team.competencies()
     assert weights(team, first) == {CellLabel.OTHER: (D("1.6667"), D("3.50"), False),
                                     CellLabel.OTHERS: (D("0"), D("3.50"), False)}
-    assert weights(team, second) == {CellLabel.OTHER: (D("1.0000"), D("3.00"), False),
+    assert weights(team, second) == {CellLabel.OTHER: (D("1.6667"), D("3.00"), False),
                                      CellLabel.OTHERS: (D("0"), D("3.00"), False)}
 
 
