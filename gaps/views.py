@@ -19,11 +19,11 @@ from assessments.results import results_participants
 from core.db import read_snapshot
 from core.responses import done, refuse
 from core.spreadsheets import table_download
-from profiles.rules import person_of
+from profiles.rules import manages_anyone, person_of
 
 from . import selectors as read
 from . import services
-from .models import MIN_LEADERS, Aggregate, AggregateKind, Analysis
+from .models import MIN_LEADERS, Aggregate, AggregateKind, Analysis, AnalysisStatus
 
 
 #: Leaders per page behind a heatmap cell.
@@ -66,8 +66,13 @@ def analysis_run(request: HttpRequest, cycle_pk: int) -> HttpResponse:
         analysis, created = services.start_analysis(cycle, actor=request.user)
     except ValidationError as error:
         return refuse(request, error, _list_page())
-    message = (f"Analysing the gaps of {analysis.progress.get('total', 0)} leaders of {cycle}…" if created else
-               f"An analysis of {cycle} is already running: here is its progress.")
+    analysis.refresh_from_db()  # without Redis the task has run already, at the commit
+    if analysis.status == AnalysisStatus.DONE:
+        message = f"The gaps of {analysis.leaders} leaders of {cycle} are analysed."
+    elif created:
+        message = f"Analysing the gaps of {analysis.progress.get('total', 0)} leaders of {cycle}…"
+    else:
+        message = f"An analysis of {cycle} is already running: here is its progress."
     return done(request, message, _detail_page(analysis))
 
 
@@ -184,9 +189,12 @@ def trends(request: HttpRequest) -> HttpResponse:
 
 def _leader_page(request: HttpRequest, participant, *, own: bool) -> HttpResponse:
     gaps = read.leader_gaps(participant)
+    reader = person_of(request.user)
+    from_team = not own and reader is not None and participant.person.manager_id == reader.pk
     return render(request, "gaps/leader.html", {
         "participant": participant, "gaps": gaps, "own": own, "chart": gaps.chart() if gaps and gaps.lines else None,
-        "trend": read.leader_trend(request.user, participant.person), "can_browse": can(request.user, "analysis.browse")})
+        "trend": read.leader_trend(request.user, participant.person), "can_browse": can(request.user, "analysis.browse"),
+        "from_team": from_team})
 
 
 @read_snapshot
@@ -224,4 +232,4 @@ def team(request: HttpRequest) -> HttpResponse:
     grid = read.team_grid(request.user, person, analysis, sort) if analysis is not None and person is not None else None
     return render(request, "gaps/team.html", {
         "analysis": analysis, "analyses": list(read.current_analyses()), "grid": grid, "sort": sort,
-        "sort_extra": [("sort", sort)], "has_person": person is not None})
+        "sort_extra": [("sort", sort)], "has_person": person is not None, "has_reports": manages_anyone(request.user)})
