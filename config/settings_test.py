@@ -12,6 +12,7 @@ os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 # Set in the environment so that a Celery worker started by the tests shares the folder.
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="proficio-test-media-"))
+os.environ.setdefault("PRIVATE_MEDIA_ROOT", tempfile.mkdtemp(prefix="proficio-test-private-"))
 
 from .settings import *  # noqa: E402,F403
 from .settings import STORAGES  # noqa: E402

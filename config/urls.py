@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("profiles.urls")),
     path("assessments/", include("assessments.urls")),
     path("gaps/", include("gaps.urls")),
+    path("training/", include("training.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

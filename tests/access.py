@@ -352,3 +352,16 @@ MATRIX += [
         label="the leader, their manager, HR, quality, auditors"),
     Row("gaps:leader", kwargs=obj("open_leader"), get=expect(403), label="not released yet"),
 ]
+
+
+# --- training: each part's rows live beside its world objects (tests/access_training_*.py)
+
+
+def _training_rows() -> list[Row]:
+    from tests import access_training_catalogue, access_training_enrolments, access_training_evidence, access_training_reviews
+
+    return [row for part in (access_training_catalogue, access_training_enrolments, access_training_evidence,
+                             access_training_reviews) for row in part.ROWS]
+
+
+MATRIX += _training_rows()

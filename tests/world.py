@@ -51,7 +51,16 @@ def build_world() -> World:
     add_profiles(world)
     add_assessments(world)
     add_gaps(world)
+    add_training(world)
     return world
+
+
+def add_training(world: World) -> None:
+    """The training app's objects, part by part (each part's module says what it adds)."""
+    from tests import world_training_catalogue, world_training_enrolments, world_training_evidence, world_training_reviews
+
+    for part in (world_training_catalogue, world_training_enrolments, world_training_evidence, world_training_reviews):
+        part.add(world)
 
 
 def add_gaps(world: World) -> None:

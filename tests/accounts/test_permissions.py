@@ -60,6 +60,8 @@ OWNERS = {
     "orgunit": "profiles",
     "cycle": "assessments", "questionnaire": "assessments", "participant": "assessments", "resultcomment": "assessments",
     "analysis": "gaps", "gaps": "gaps", "leadergap": "gaps",
+    "programme": "training", "session": "training", "enrolment": "training", "certificate": "training",
+    "record": "training", "evidence": "training", "signoff": "training", "review": "training", "matrix": "training",
 }
 
 

@@ -1,0 +1,3 @@
+"""Training pages: catalogue (being written)."""
+
+urlpatterns: list = []

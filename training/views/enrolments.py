@@ -1,0 +1,3 @@
+"""Training pages: enrolments (being written)."""
+
+urlpatterns: list = []

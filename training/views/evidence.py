@@ -1,0 +1,3 @@
+"""Training pages: evidence (being written)."""
+
+urlpatterns: list = []

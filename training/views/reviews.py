@@ -1,0 +1,3 @@
+"""Training pages: reviews (being written)."""
+
+urlpatterns: list = []
