@@ -22,6 +22,7 @@ from core.spreadsheets import table_download
 from profiles.rules import manages_anyone, person_of
 
 from . import selectors as read
+from .panels import panels_for
 from . import services
 from .models import MIN_LEADERS, Aggregate, AggregateKind, Analysis, AnalysisStatus
 
@@ -194,7 +195,7 @@ def _leader_page(request: HttpRequest, participant, *, own: bool) -> HttpRespons
     return render(request, "gaps/leader.html", {
         "participant": participant, "gaps": gaps, "own": own, "chart": gaps.chart() if gaps and gaps.lines else None,
         "trend": read.leader_trend(request.user, participant.person), "can_browse": can(request.user, "analysis.browse"),
-        "from_team": from_team})
+        "from_team": from_team, "panels": panels_for(request, gaps) if gaps and gaps.lines else []})
 
 
 @read_snapshot
