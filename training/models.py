@@ -148,8 +148,11 @@ class Enrolment(models.Model):
     result = models.CharField(max_length=8, choices=EnrolmentResult.choices, blank=True, default="")
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: When the person was told they moved up from the waiting list (the email is sent once). Delivery
+    #: bookkeeping, not part of the record: left out of the history.
+    moved_up_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["moved_up_notified_at"])
 
     class Meta:
         ordering = ["session_id", "status", "waiting_position", "pk"]
