@@ -1,0 +1,14 @@
+"""Celery tasks of the training app: thin wrappers over the services, safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="training.tasks.send_moved_up_email", acks_late=True, autoretry_for=(OSError,),
+             retry_backoff=60, max_retries=5)
+def send_moved_up_email(enrolment_id: int) -> bool:
+    """Tells the person who moved up from a waiting list that they have a place (once per enrolment)."""
+    from .services import enrolments
+
+    return enrolments.send_moved_up_email(enrolment_id)
