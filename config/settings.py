@@ -291,6 +291,9 @@ CELERY_BEAT_SCHEDULE = {
     # Closes cycles past their close day, then sends the day's 360° reminders (07:00 in TIME_ZONE).
     "send-assessment-reminders": {"task": "assessments.tasks.send_due_reminders",
                                   "schedule": crontab(hour=7, minute=0)},
+    # Reminds people (and their managers) of certificates that expire within CERTIFICATE_REMINDER_DAYS.
+    "send-certificate-reminders": {"task": "training.tasks_evidence.send_expiry_reminders",
+                                   "schedule": crontab(hour=7, minute=15)},
 }
 
 # Forms

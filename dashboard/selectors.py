@@ -175,3 +175,12 @@ def organisation_gaps(limit: int = 3) -> dict:
                                         mean_gap__gt=0).select_related("competency")
                .order_by("-mean_gap", "-share_below", "competency__code")[:limit])
     return {"gap_analysis": analysis, "top_gaps": top}
+
+
+def overdue_training_reviews(user, limit: int = 5) -> dict:
+    """The effectiveness reviews past their due date that the user may read (HR, quality and auditors:
+    all; a manager: their line's), oldest first, and how many there are. Two queries."""
+    from training.selectors_matrix import overdue_count, overdue_reviews
+
+    count = overdue_count(user)
+    return {"overdue_reviews": overdue_reviews(user, limit) if count else [], "overdue_review_count": count}

@@ -18,6 +18,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["figures"] = selectors.organisation_figures()
         context["open_cycles"] = selectors.open_cycles()
         context.update(selectors.organisation_gaps())
+        context.update(selectors.overdue_training_reviews(user))
         template = "dashboard/home_manager.html"
     elif user.role == Role.AUDITOR:
         context["figures"] = selectors.organisation_figures()
@@ -25,5 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
     else:
         context.update(selectors.leader_overview(user))
         context.update(selectors.leader_assessments(context["person"]))
+        if context.get("reports"):
+            context.update(selectors.overdue_training_reviews(user))
         template = "dashboard/home_leader.html"
     return render(request, template, context)

@@ -18,6 +18,7 @@ from accounts.models import Role, User
 from competency.starter import load_starter_framework
 from demo.profiles import ensure_role_profiles
 from demo.seed_assessments import seed_demo_cycles
+from demo.seed_training import seed_training
 from profiles.models import OrgUnit, Person
 
 DEMO_PASSWORD = "proficio-demo"
@@ -64,6 +65,7 @@ class SeedReport:
     updated_managers: int = 0
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     cycles: list[str] = field(default_factory=list)
+    training: list[str] = field(default_factory=list)
 
 
 def _leader_identity(index: int) -> tuple[str, str, str]:
@@ -206,6 +208,8 @@ def seed_demo_organisation(leaders: int = 30) -> SeedReport:
     version, _created = load_starter_framework(owner=quality)
     _assign_roles(leaders, ensure_role_profiles(version=version, owner=quality))
     report.cycles = seed_demo_cycles().lines()
+    hr = User.objects.get(email=f"hr@{DEMO_DOMAIN}")
+    report.training = seed_training(hr, {c.code: c for c in version.competencies.all()})
     return report
 
 

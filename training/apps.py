@@ -6,4 +6,9 @@ class TrainingConfig(AppConfig):
     verbose_name = "Training"
 
     def ready(self) -> None:
+        from gaps.panels import register
+
         from . import rules  # noqa: F401
+        from .panels import recommendations_panel
+
+        register(recommendations_panel)

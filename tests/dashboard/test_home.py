@@ -71,15 +71,15 @@ def test_dashboard_queries_do_not_grow_with_the_organisation(client, reports, dj
     client.force_login(world.user("hr"))
     # session, user, review requests, versions to approve or publish, profiles to approve, the people,
     # frameworks and role profiles aggregates, open cycles with their counts, the newest gap analysis and
-    # its top gaps
-    with django_assert_num_queries(11):
+    # its top gaps, and the overdue effectiveness reviews (none: one count)
+    with django_assert_num_queries(12):
         assert client.get("/").status_code == 200
     client.force_login(world.user("manager"))
     # session, user, review requests, own person, person with unit, manager and role, reports, the role's
     # scale levels (its approved requirements are stored with it), "has active reports?" for the header badge,
     # questionnaires to answer, open participations, and the latest results (participation, scale levels,
-    # shown cells, shown comments), and the latest gaps
-    with django_assert_num_queries(15):
+    # shown cells, shown comments), the latest gaps, and (a manager) their line's overdue reviews: none, one count
+    with django_assert_num_queries(16):
         assert client.get("/").status_code == 200
 
 
