@@ -223,6 +223,9 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_IMPORT_FILE_BYTES = env_int("MAX_IMPORT_FILE_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Certificates and other evidence: the largest file accepted, and how early expiry reminders go out.
+MAX_EVIDENCE_FILE_BYTES = env_int("MAX_EVIDENCE_FILE_BYTES", 5 * 1024 * 1024, minimum=1024)
+CERTIFICATE_REMINDER_DAYS = env_int("CERTIFICATE_REMINDER_DAYS", 30, minimum=1)
 
 # Email: the console unless an SMTP host is configured.
 EMAIL_HOST = env_str("EMAIL_HOST")

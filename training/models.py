@@ -162,6 +162,10 @@ class Enrolment(models.Model):
         ]
         indexes = [models.Index(fields=["person", "status"], name="enrolment_person_status")]
 
+    def __str__(self) -> str:
+        when = f", completed {self.completed_on:%d %b %Y}" if self.completed_on else ""
+        return f"{self.session}{when} ({self.get_status_display().lower()})"
+
 
 def private_storage():
     from django.core.files.storage import storages
