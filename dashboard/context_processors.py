@@ -43,7 +43,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("360° cycles", "assessments:cycle_list", "fa-arrows-rotate", "cycle.browse"),
     NavItem("Gaps", "gaps:heatmap", "fa-chart-column", "analysis.browse"),
     NavItem("Training", "training:programme_list", "fa-graduation-cap", "programme.browse"),
-    NavItem("My questionnaires", "assessments:my_questionnaires", "fa-list-check", "questionnaire.browse", leaders_only=True),
+    NavItem("Questionnaires", "assessments:my_questionnaires", "fa-list-check", "questionnaire.browse", leaders_only=True),
     NavItem("My gaps", "gaps:mine", "fa-bullseye", "gaps.mine", leaders_only=True),
     NavItem("My team", "gaps:team", "fa-people-group", "gaps.team", managers_only=True),
     NavItem("Accounts", "accounts:account_list", "fa-user-shield", "account.browse"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from tests.access import Row, expect, managers_only, obj
 
 ROWS: list = [
+    Row("training:index", get=expect(302), label="to the catalogue"),
     Row("training:programme_list", get=expect(200)),
     Row("training:programme_list", get=expect(200), query=lambda w: {"kind": "coaching", "active": "all"},
         label="filtered"),

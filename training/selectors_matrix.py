@@ -23,7 +23,7 @@ from core.pagination import url_for_each
 from gaps.models import RequirementGap
 from profiles.models import Person
 
-from .models import Certificate, EffectivenessReview, Enrolment, EnrolmentStatus
+from .models import Certificate, EffectivenessReview, Enrolment, EnrolmentStatus, Experience, Qualification, SignOff
 
 # --- effectiveness reviews ------------------------------------------------------------------------------
 
@@ -119,6 +119,8 @@ STATUS_LABEL = {
     Status.COMPLETED: "Completed, review pending", Status.IN_PROGRESS: "In progress", Status.PLANNED: "Planned",
     Status.NONE: "None",
 }
+NO_EVIDENCE = "none"
+ATTENDANCE_ONLY = "attendance only (not evidence)"
 _PLANNED = (EnrolmentStatus.REQUESTED, EnrolmentStatus.WAITING, EnrolmentStatus.ENROLLED)
 
 
@@ -131,10 +133,22 @@ class MatrixLine:
     status: str
     expires_on: date | None
     expired: bool
+    #: The kinds of evidence of competence present, in words; empty when there is none.
+    evidence: list[str] = field(default_factory=list)
+    #: A completed training exists (attendance, which alone is never evidence).
+    attended: bool = False
 
     @property
     def status_label(self) -> str:
         return STATUS_LABEL[self.status]
+
+    @property
+    def evidence_label(self) -> str:
+        """What the Evidence column says: the kinds present, or that there is none — and when the only
+        thing there is a completed training without an effective review, that attendance is not evidence."""
+        if self.evidence:
+            return "; ".join(self.evidence)
+        return ATTENDANCE_ONLY if self.attended else NO_EVIDENCE
 
 
 @dataclass
@@ -160,7 +174,14 @@ def matrix_people(user, *, units: set[int] | None = None, role_profile: int | No
 
 
 def matrix_rows(pks: list[int], today: date | None = None) -> list[MatrixPerson]:
-    """The matrix of the people `pks` (one page), in the order given. Five queries whatever their number."""
+    """The matrix of the people `pks` (one page), in the order given. Eight queries whatever their number:
+    the people, observed levels, enrolments, reviews, and one per kind of evidence (certificates,
+    qualifications, experience, sign-offs).
+
+    Evidence per requirement (attendance alone never counts): a verified certificate (valid, or "expired
+    on …" in words), a qualification not expired, experience, a sign-off at or above the required level,
+    an effectiveness review that found the training effective. Matched by competency code within the
+    framework of the person's role, as the levels and the training are."""
     today = today or timezone.localdate()
     now = timezone.now()
     url = url_for_each("profiles:person_detail")
@@ -177,6 +198,9 @@ def matrix_rows(pks: list[int], today: date | None = None) -> list[MatrixPerson]
         requirements[pk] = sorted(reqs or [], key=lambda r: (r.get("area_position", 0), r.get("position", 0),
                                                              r.get("code", "")))
 
+    def ours(person_id, framework_id) -> bool:
+        return framework_id == frameworks.get(person_id)
+
     # Observed levels: the newest current analysis of a released cycle each person was in.
     observed: dict[tuple[int, str], Decimal | None] = {}
     newest_analysis: dict[int, int] = {}
@@ -189,11 +213,12 @@ def matrix_rows(pks: list[int], today: date | None = None) -> list[MatrixPerson]
         if newest_analysis.setdefault(person_id, analysis_id) != analysis_id:
             continue
         people[person_id].cycle = cycle
-        if framework_id == frameworks.get(person_id):
+        if ours(person_id, framework_id):
             observed[(person_id, code)] = level
 
     # Training per competency, from enrolments (through the programmes' targets) and reviews.
     status: dict[tuple[int, str], str] = {}
+    attended: set[tuple[int, str]] = set()
 
     def note(key, value):
         if STATUS_RANK.index(value) < STATUS_RANK.index(status.get(key, Status.NONE)):
@@ -204,10 +229,11 @@ def matrix_rows(pks: list[int], today: date | None = None) -> list[MatrixPerson]
                                      session__programme__targets__isnull=False)
             .values_list("person_id", "status", "session__starts_at", "session__programme__targets__competency__code",
                          "session__programme__targets__competency__version__framework_id")):
-        if framework_id != frameworks.get(person_id):
+        if not ours(person_id, framework_id):
             continue
         if state == EnrolmentStatus.COMPLETED:
             note((person_id, code), Status.COMPLETED)
+            attended.add((person_id, code))
         elif state == EnrolmentStatus.ENROLLED and starts_at <= now:
             note((person_id, code), Status.IN_PROGRESS)
         else:
@@ -215,17 +241,58 @@ def matrix_rows(pks: list[int], today: date | None = None) -> list[MatrixPerson]
     for person_id, code, framework_id, effective in (
             EffectivenessReview.objects.filter(enrolment__person_id__in=pks, reviewed_on__isnull=False)
             .values_list("enrolment__person_id", "competency__code", "competency__version__framework_id", "effective")):
-        if framework_id == frameworks.get(person_id):
+        if ours(person_id, framework_id):
             note((person_id, code), Status.EFFECTIVE if effective else Status.INEFFECTIVE)
+            attended.add((person_id, code))  # a review is of a completed training
 
-    # Certificate expiry: the earliest among the certificates supporting the competency.
+    # Certificates: the earliest expiry among those supporting the competency (verified or not), and, as
+    # evidence, the verified ones — valid, or the latest expiry when every one has expired.
     expiry: dict[tuple[int, str], date] = {}
-    for person_id, code, framework_id, expires_on in (
-            Certificate.objects.filter(person_id__in=pks, expires_on__isnull=False, competencies__isnull=False)
-            .values_list("person_id", "competencies__code", "competencies__version__framework_id", "expires_on")):
+    certified: dict[tuple[int, str], date | None] = {}  # the latest expiry of a verified one (None: never expires)
+    for person_id, code, framework_id, expires_on, verified_at in (
+            Certificate.objects.filter(person_id__in=pks, competencies__isnull=False)
+            .values_list("person_id", "competencies__code", "competencies__version__framework_id", "expires_on",
+                         "verified_at")):
+        if not ours(person_id, framework_id):
+            continue
         key = (person_id, code)
-        if framework_id == frameworks.get(person_id) and (key not in expiry or expires_on < expiry[key]):
+        if expires_on is not None and (key not in expiry or expires_on < expiry[key]):
             expiry[key] = expires_on
+        if verified_at is not None:
+            if key not in certified:
+                certified[key] = expires_on
+            elif certified[key] is not None and (expires_on is None or expires_on > certified[key]):
+                certified[key] = expires_on
+
+    def matched(queryset, *, code="competencies__code", framework="competencies__version__framework_id"):
+        return {(person_id, c) for person_id, c, framework_id in queryset.values_list("person_id", code, framework)
+                if ours(person_id, framework_id)}
+
+    qualified = matched(Qualification.objects.filter(person_id__in=pks, competencies__isnull=False)
+                        .exclude(expires_on__lt=today))
+    experienced = matched(Experience.objects.filter(person_id__in=pks, competencies__isnull=False))
+    signed: dict[tuple[int, str], int] = {}  # the highest level signed off
+    for person_id, code, framework_id, level in SignOff.objects.filter(person_id__in=pks).values_list(
+            "person_id", "competency__code", "competency__version__framework_id", "level"):
+        if ours(person_id, framework_id) and level > signed.get((person_id, code), 0):
+            signed[(person_id, code)] = level
+
+    def evidence(key, required: int) -> list[str]:
+        found = []
+        if key in certified:
+            until = certified[key]
+            found.append("verified certificate" if until is None else
+                         f"verified certificate, expired on {until:%Y-%m-%d}" if until < today else
+                         f"verified certificate, valid until {until:%Y-%m-%d}")
+        if key in qualified:
+            found.append("qualification")
+        if key in experienced:
+            found.append("experience")
+        if signed.get(key, 0) >= required:
+            found.append(f"sign-off at level {signed[key]}")
+        if status.get(key) == Status.EFFECTIVE:
+            found.append("effective training (reviewed)")
+        return found
 
     result = []
     for pk in pks:
@@ -238,13 +305,14 @@ def matrix_rows(pks: list[int], today: date | None = None) -> list[MatrixPerson]
             person.lines.append(MatrixLine(
                 code=requirement["code"], name=requirement.get("name", ""), required=requirement["required_level"],
                 observed=observed.get(key), status=status.get(key, Status.NONE), expires_on=expires_on,
-                expired=expires_on is not None and expires_on < today))
+                expired=expires_on is not None and expires_on < today,
+                evidence=evidence(key, requirement["required_level"]), attended=key in attended))
         result.append(person)
     return result
 
 
 MATRIX_HEADER = ["Employee id", "Name", "Org unit", "Role", "Competency code", "Competency", "Required level",
-                 "Observed level", "Observed in", "Training", "Certificate expires", "Certificate expired"]
+                 "Observed level", "Observed in", "Training", "Certificate expires", "Certificate expired", "Evidence"]
 
 
 def matrix_table(person: MatrixPerson) -> list[list]:
@@ -252,9 +320,10 @@ def matrix_table(person: MatrixPerson) -> list[list]:
     approved requirement still has a row)."""
     base = [person.employee_id, person.name, person.unit, person.role]
     if not person.lines:
-        return [base + ["", "", None, None, "", "", None, ""]]
+        return [base + ["", "", None, None, "", "", None, "", ""]]
     return [base + [line.code, line.name, line.required, line.observed, person.cycle if line.observed is not None else "",
-                    line.status_label, line.expires_on, "yes" if line.expired else ("no" if line.expires_on else "")]
+                    line.status_label, line.expires_on, "yes" if line.expired else ("no" if line.expires_on else ""),
+                    line.evidence_label]
             for line in person.lines]
 
 

@@ -20,7 +20,7 @@ def test_an_hr_manager_signs_in_and_sees_the_organisation_dashboard(page, live_s
     sign_in(page, live_server.url, "hannah@example.com")
     expect(page.get_by_role("heading", level=1)).to_have_text("Good to see you, Hannah")
     expect(page.get_by_test_id("stat-people")).to_have_text("3")
-    expect(page.get_by_text("HR manager").first).to_be_visible()
+    expect(page.get_by_text("HR manager · the organisation at a glance")).to_be_visible()
     # HR's whole navigation fits a 1280 px screen: no sideways scrolling; the Django admin is in the user menu.
     expect(page.get_by_role("link", name="Training")).to_be_visible()
     assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
@@ -50,3 +50,12 @@ def test_a_leader_on_a_phone_gets_a_usable_dashboard_and_can_sign_out(phone_page
     expect(page.get_by_test_id("user-menu")).to_have_attribute("aria-expanded", "true")
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(f"{live_server.url}/accounts/login/")
+
+
+def test_a_managers_navigation_fits_a_1280_px_screen(page, live_server):
+    """A leader with reports has the longest leader's bar (questionnaires, gaps, team, training): it fits."""
+    manager = PersonFactory(user__email="mona@example.com", user__first_name="Mona", org_unit=OrgUnitFactory())
+    PersonFactory(manager=manager, org_unit=manager.org_unit)
+    sign_in(page, live_server.url, "mona@example.com")
+    expect(page.locator("#main-nav").get_by_role("link", name="My team")).to_be_visible()
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")

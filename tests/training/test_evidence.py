@@ -23,8 +23,8 @@ from django.utils import timezone
 from accounts.models import Role
 from core.history import history_mismatches
 from training import uploads
-from training.models import (Certificate, Enrolment, EnrolmentStatus, EvidenceFile, Programme, ProgrammeKind,
-                             ProgrammeTarget, Session, SignOff)
+from training.models import (Certificate, EffectivenessReview, Enrolment, EnrolmentStatus, EvidenceFile, Programme,
+                             ProgrammeKind, ProgrammeTarget, ReviewMethod, Session, SignOff)
 from training.services import evidence
 from training.tasks_evidence import send_expiry_reminders
 from tests.factories import OrgUnitFactory, PersonFactory, UserFactory
@@ -378,6 +378,43 @@ def test_the_record_shows_per_requirement_which_evidence_exists_and_flags_expire
     assert "attendance alone is not evidence" not in visible_text(response)
 
 
+def review(enrolment, competency, *, effective, reviewer, reviewed=True):
+    today = timezone.localdate()
+    return EffectivenessReview.objects.create(
+        enrolment=enrolment, competency=competency, due_on=today, planned_method=ReviewMethod.OBSERVATION,
+        effective=effective if reviewed else None, reviewed_by=reviewer if reviewed else None,
+        reviewed_on=today - timedelta(days=2) if reviewed else None)
+
+
+def test_an_effective_review_is_evidence_on_the_record_and_a_pending_or_ineffective_one_is_not(client, team):
+    """A completed training whose review found it effective for a requirement is evidence for that
+    requirement, named with the programme, the date and the reviewer; a review pending or finding it not
+    effective leaves the training as attendance only."""
+    boss = team["boss"].user
+    boss.first_name, boss.last_name = "Bo", "Boss"
+    boss.save()
+    worked = completed_training(team, programme_title="Metrics coaching", competency=team["b"])
+    review(worked, team["b"], effective=True, reviewer=boss)
+    failed = completed_training(team, programme_title="Audit basics", competency=team["a"])
+    review(failed, team["a"], effective=False, reviewer=boss)
+    pending = completed_training(team, programme_title="Audit refresher", competency=team["a"])
+    review(pending, team["a"], effective=None, reviewer=boss, reviewed=False)
+    client.force_login(boss)
+    response = client.get(reverse("training:record", kwargs={"pk": team["lea"].pk}))
+    rows = record_rows(response)
+    state_b, text_b = rows["A0-01"]
+    reviewed_on = timezone.localdate() - timedelta(days=2)
+    assert state_b == "yes"
+    assert f"Effective training: Metrics coaching, reviewed {reviewed_on:%-d %b %Y} by Bo Boss" in text_b
+    assert "attendance alone" not in text_b
+    state_a, text_a = rows["A0-00"]
+    assert state_a == "none" and "Effective training" not in text_a
+    assert "Completed Audit basics" in text_a and "Completed Audit refresher" in text_a
+    assert "attendance alone is not evidence" in text_a
+    trainings = response.content.decode().split('data-testid="trainings"')[1].split("</ul>")[0]
+    assert "Metrics coaching" in trainings and visible_text(response).count("attendance alone is not evidence") == 4
+
+
 def test_the_record_is_read_by_the_person_their_manager_and_readers_only(client, team):
     url = reverse("training:record", kwargs={"pk": team["lea"].pk})
     for who, status in ((team["lea"].user, 200), (team["boss"].user, 200), (team["hr"], 200),
@@ -396,7 +433,8 @@ def fill_record(team, count: int) -> None:
                                 ended_on=None, competencies=[team["b"]], actor=team["hr"])
         evidence.signoff_add(person=team["lea"], competency=team["a"], level=3, statement="", method="test",
                              signed_on=today, actor=team["hr"])
-        completed_training(team, programme_title=f"Programme {n}")
+        trained = completed_training(team, programme_title=f"Programme {n}")
+        review(trained, team["b"], effective=True, reviewer=team["hr"])
 
 
 @pytest.mark.parametrize("count", [2, 8])
@@ -408,7 +446,9 @@ def test_the_record_page_keeps_its_query_count_whatever_the_record_holds(client,
     client.get(url)  # warm the session
     with django_assert_num_queries(QUERIES):
         response = client.get(url)
-    assert response.content.decode().count("Certificate: Certificate") == 2 * count  # under A0-00 and A0-01
+    html = response.content.decode()
+    assert html.count("Certificate: Certificate") == 2 * count  # under A0-00 and A0-01
+    assert html.count("Effective training: Programme") == count  # under A0-01
 
 
-QUERIES = 15
+QUERIES = 16

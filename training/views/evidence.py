@@ -19,7 +19,7 @@ from core.responses import done, form_page, refuse
 from profiles.models import Person
 
 from ..forms_evidence import CertificateForm, ExperienceForm, QualificationForm, SignOffForm
-from ..models import Certificate, Enrolment, EnrolmentStatus, Experience, Qualification, SignOff
+from ..models import Certificate, EffectivenessReview, Enrolment, EnrolmentStatus, Experience, Qualification, SignOff
 from ..services import evidence as services
 
 # --- the record ------------------------------------------------------------------------------------------
@@ -35,11 +35,13 @@ class RequirementEvidence:
     qualifications: list = field(default_factory=list)
     experience: list = field(default_factory=list)
     sign_offs: list = field(default_factory=list)
+    effective_reviews: list = field(default_factory=list)  # reviews that found a training effective
     trainings: list = field(default_factory=list)
 
     @property
     def has_evidence(self) -> bool:
-        return bool(self.certificates or self.qualifications or self.experience or self.sign_offs)
+        return bool(self.certificates or self.qualifications or self.experience or self.sign_offs
+                    or self.effective_reviews)
 
 
 @dataclass
@@ -50,6 +52,7 @@ class CompetenceRecord:
     qualifications: list
     experience: list
     sign_offs: list
+    effective_reviews: list
     trainings: list  # completed enrolments, each with `.evidenced` (other evidence for what it aimed at)
     today: object
 
@@ -60,8 +63,9 @@ def _codes(obj) -> set[str]:
 
 def competence_record(person: Person) -> CompetenceRecord:
     """Everything on `person`'s record, and per requirement of their current role profile (as approved)
-    which evidence supports it: verified certificates (expired ones flagged), qualifications, experience
-    and sign-offs at or above the required level. A fixed number of queries, whatever the record holds.
+    which evidence supports it: verified certificates (expired ones flagged), qualifications, experience,
+    sign-offs at or above the required level, and effectiveness reviews that found a training effective
+    for it (attendance alone is never evidence). A fixed number of queries, whatever the record holds.
     Competencies match by code, so evidence for a competency of an earlier framework version still counts."""
     today = timezone.localdate()
     competencies = Prefetch("competencies", queryset=_competency_qs())
@@ -71,6 +75,10 @@ def competence_record(person: Person) -> CompetenceRecord:
                           .prefetch_related(competencies))
     experience = list(Experience.objects.filter(person=person).prefetch_related(competencies))
     sign_offs = list(SignOff.objects.filter(person=person).select_related("competency", "assessor"))
+    effective_reviews = list(EffectivenessReview.objects
+                             .filter(enrolment__person=person, reviewed_on__isnull=False, effective=True)
+                             .select_related("enrolment__session__programme", "competency", "reviewed_by")
+                             .order_by("-reviewed_on", "-pk"))
     trainings = list(Enrolment.objects.filter(person=person, status=EnrolmentStatus.COMPLETED)
                      .select_related("session__programme")
                      .prefetch_related("session__programme__targets__competency")
@@ -86,6 +94,7 @@ def competence_record(person: Person) -> CompetenceRecord:
         line.qualifications = [q for q in qualifications if code in _codes(q)]
         line.experience = [e for e in experience if code in _codes(e)]
         line.sign_offs = [s for s in sign_offs if s.competency.code == code and s.level >= row["required_level"]]
+        line.effective_reviews = [r for r in effective_reviews if r.competency.code == code]
         line.trainings = [t for t in trainings
                           if code in {target.competency.code for target in t.session.programme.targets.all()}]
         requirements.append(line)
@@ -100,7 +109,7 @@ def competence_record(person: Person) -> CompetenceRecord:
         qualification.is_expired = qualification.expires_on is not None and qualification.expires_on < today
     return CompetenceRecord(person=person, requirements=requirements, certificates=certificates,
                             qualifications=qualifications, experience=experience, sign_offs=sign_offs,
-                            trainings=trainings, today=today)
+                            effective_reviews=effective_reviews, trainings=trainings, today=today)
 
 
 def _competency_qs():

@@ -118,6 +118,9 @@ def matrix_export(request: HttpRequest, fmt: str) -> HttpResponse:
         "Training: Effective or Not effective when an effectiveness review was recorded; attendance alone is "
         "never evidence of competence.",
         "Certificate expires: the earliest expiry among the person's certificates supporting the competency.",
+        "Evidence: the kinds present for the competency — verified certificate (expired ones say so), a qualification "
+        "not expired, experience, a sign-off at or above the required level, training an effectiveness review found "
+        "effective; 'attendance only (not evidence)' when a completed training is all there is.",
     ])
 
 
