@@ -51,8 +51,9 @@ system-deps-browser:
 # Scenarios on a test database, then every list page through gunicorn at 30 and 10,000 leaders (demo/bench.py),
 # then the 360° assessments at 30 and 10,000 leaders with 3.2 million ratings (demo/bench_assessments.py),
 # then the gap analysis of those 10,000 leaders against its one-statement floor, in a Celery worker, and its
-# heatmap pages (demo/bench_gaps.py). BENCH_ARGS="--part pages --repeats 50" passes options on
-# (--part scenarios|pages|assessments|gaps).
+# heatmap pages (demo/bench_gaps.py), then the training matrix page at 30 and 10,000 people and its 10,000-person
+# XLSX export (demo/bench_training.py). BENCH_ARGS="--part pages --repeats 50" passes options on
+# (--part scenarios|pages|assessments|gaps|training).
 bench: setup
 	$(BIN)/python manage.py bench --settings=config.settings_test $(BENCH_ARGS)
 

@@ -6,6 +6,7 @@ from django.test.utils import setup_databases, setup_test_environment, teardown_
 from demo.bench import run_page_bench, run_scenarios
 from demo.bench_assessments import run_assessment_bench
 from demo.bench_gaps import run_gap_bench
+from demo.bench_training import run_training_bench
 
 
 class Command(BaseCommand):
@@ -13,12 +14,14 @@ class Command(BaseCommand):
             "list page through gunicorn at 30 and 10,000 leaders on a throwaway database of its own, then the "
             "360° assessments (opening, release, progress and results pages, saving answers under load), then the "
             "gap analysis of 10,000 leaders (the task against its one-statement floor, a Celery worker's memory, "
-            "the heatmap pages).")
+            "the heatmap pages), then the training matrix page at 30 and 10,000 people and its 10,000-person XLSX "
+            "export.")
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--part", choices=["all", "scenarios", "pages", "assessments", "gaps"], default="all",
-                            help="Run only the scenarios, the page timings, the 360° assessments or the gap analysis "
-                                 "(default: all).")
+        parser.add_argument("--part", choices=["all", "scenarios", "pages", "assessments", "gaps", "training"],
+                            default="all",
+                            help="Run only the scenarios, the page timings, the 360° assessments, the gap analysis "
+                                 "or the training matrix (default: all).")
         parser.add_argument("--repeats", type=int, default=30, help="Measured requests per page and size (default 30).")
         parser.add_argument("--warmup", type=int, default=3, help="Unmeasured rounds first (default 3).")
 
@@ -37,6 +40,9 @@ class Command(BaseCommand):
             if part in {"all", "gaps"}:
                 self.stdout.write("\nGap analysis at 10,000 leaders, and its heatmap at 30 and 10,000")
                 run_gap_bench(self.stdout.write, warmup=warmup, repeats=max(1, repeats))
+            if part in {"all", "training"}:
+                self.stdout.write("\nTraining matrix at 30 and 10,000 people, and its XLSX export at 10,000")
+                run_training_bench(self.stdout.write, warmup=warmup, repeats=max(1, repeats))
         finally:
             teardown_test_environment()
 
