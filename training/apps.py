@@ -9,6 +9,7 @@ class TrainingConfig(AppConfig):
         from gaps.panels import register
 
         from . import rules  # noqa: F401
-        from .panels import recommendations_panel
+        from .panels import expired_certificates_panel, recommendations_panel
 
+        register(expired_certificates_panel)
         register(recommendations_panel)

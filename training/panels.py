@@ -51,3 +51,15 @@ def recommendations_panel(request, gaps) -> tuple[str, dict] | None:
                                         free_places=free))
         rows.append((line, sorted(found, key=lambda r: r.rank(line.required))))
     return "training/_gap_recommendations.html", {"rows": rows}
+
+
+def expired_certificates_panel(request, gaps) -> tuple[str, dict] | None:
+    """Expired certificates flagged beside a leader's gaps (the issue: wherever competence is shown).
+    One query."""
+    from .models import Certificate
+
+    expired = list(Certificate.objects.filter(person_id=gaps.participant.person_id, expires_on__lt=timezone.localdate())
+                   .order_by("expires_on", "pk").values_list("title", "issuer", "expires_on"))
+    if not expired:
+        return None
+    return "training/_expired_certificates.html", {"expired": expired, "person": gaps.participant.person}

@@ -342,10 +342,11 @@ def test_a_leaders_page_costs_the_same_queries_at_any_number_of_competencies(cli
     # session, user, person, the participation (with what the page shows of it), the cycle's analysis, the
     # leader's row, the scale, the requirement rows, the trend's rows and the navigation's "has reports?";
     # "My gaps" finds the participation first, the leader's page checks the reader against it instead;
-    # and the programmes aimed at the gaps' competencies (training's panel: none here, so one query)
-    with django_assert_num_queries(12):
+    # and training's panels: the leader's expired certificates, the programmes aimed at the gaps' competencies
+    # (none here: one query each)
+    with django_assert_num_queries(13):
         assert client.get(reverse("gaps:mine")).status_code == 200
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         assert client.get(reverse("gaps:leader", args=[team.participant.pk])).status_code == 200
 
 

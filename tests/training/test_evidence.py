@@ -452,3 +452,31 @@ def test_the_record_page_keeps_its_query_count_whatever_the_record_holds(client,
 
 
 QUERIES = 16
+
+
+def test_an_expired_certificate_is_flagged_on_the_leaders_gaps_page(client):
+    """The gaps page shows competence too: an expired certificate of the leader's is flagged there, with
+    the date it expired, and a valid one is not."""
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from assessments.models import CellLabel
+    from tests.gaps.builders import analyse, stored_cycle, stored_leader
+    from training.models import Certificate, EvidenceFile
+
+    cycle, (a, _b) = stored_cycle(code="flag")
+    participant = stored_leader(cycle, requirements={a: (3, 1, False)}, cells={a: {CellLabel.MANAGER: 2}})
+    analyse(cycle)
+    person, today = participant.person, timezone.localdate()
+    for title, expires in (("First aid", today - timedelta(days=3)), ("Lead auditor", today + timedelta(days=300))):
+        stored = EvidenceFile.objects.create(file=f"evidence/x/{title}", filename=f"{title}.pdf", content_type="application/pdf",
+                                             size=10, sha256=title.ljust(64, "0")[:64], uploaded_by=cycle.created_by)
+        Certificate.objects.create(person=person, title=title, issuer="Red Cross", issued_on=today - timedelta(days=900),
+                                   expires_on=expires, file=stored)
+    client.force_login(person.user)
+    html = client.get(reverse("gaps:mine")).content.decode()
+    flagged = html.split('data-testid="expired-certificates"', 1)[1].split("</div>", 1)[0]
+    assert "First aid" in flagged and f"expired on {(today - timedelta(days=3)):%-d %b %Y}" in flagged
+    assert "Lead auditor" not in flagged
