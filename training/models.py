@@ -120,6 +120,7 @@ class EnrolmentStatus(models.TextChoices):
     WAITING = "waiting", "On the waiting list"
     ENROLLED = "enrolled", "Enrolled"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    CANCELLED = "cancelled", "Session cancelled"
     COMPLETED = "completed", "Completed"
     NOT_COMPLETED = "not_completed", "Did not complete"
 
@@ -151,8 +152,10 @@ class Enrolment(models.Model):
     #: When the person was told they moved up from the waiting list (the email is sent once). Delivery
     #: bookkeeping, not part of the record: left out of the history.
     moved_up_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    #: When the person was told their session was cancelled (once; bookkeeping, as above).
+    cancellation_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["moved_up_notified_at"])
+    history = HistoricalRecords(excluded_fields=["moved_up_notified_at", "cancellation_notified_at"])
 
     class Meta:
         ordering = ["session_id", "status", "waiting_position", "pk"]

@@ -12,3 +12,12 @@ def send_moved_up_email(enrolment_id: int) -> bool:
     from .services import enrolments
 
     return enrolments.send_moved_up_email(enrolment_id)
+
+
+@shared_task(name="training.tasks.send_cancellation_emails", acks_late=True, autoretry_for=(OSError,),
+             retry_backoff=60, max_retries=5)
+def send_cancellation_emails(session_id: int) -> int:
+    """Tells those enrolled, waiting or requesting that their session was cancelled (once each)."""
+    from .services import enrolments
+
+    return enrolments.send_cancellation_emails(session_id)

@@ -258,12 +258,34 @@ def test_hr_plans_edits_and_cancels_a_session_that_stays_on_record(hr_client, hr
     _enrol(hr, session, 1)
     assert hr_client.post(reverse("training:session_cancel", args=[session.pk])).status_code == 302
     session.refresh_from_db()
-    assert session.cancelled and session.enrolments.count() == 1
+    enrolment = session.enrolments.get()  # kept on record, its place ended by the cancellation
+    assert session.cancelled and enrolment.status == EnrolmentStatus.CANCELLED
+    assert enrolment.history.first().history_user == hr
     assert session.history.first().history_user == hr and session.history.count() == 3
     again = hr_client.post(reverse("training:session_cancel", args=[session.pk]), follow=True)
     assert "This session is already cancelled." in visible_text(again)
     page = visible_text(hr_client.get(reverse("training:programme_detail", args=[programme.pk])))
-    assert "Cancelled" in page and "1 of 15 taken · 14 free" in page
+    assert "Cancelled" in page and "0 of 15 taken · 15 free" in page
+
+
+def test_cancelling_a_session_ends_its_places_waits_and_requests_and_tells_each_person_once(
+        hr, django_capture_on_commit_callbacks, mailoutbox):
+    from training.services import enrolments
+
+    programme = _programme(hr, "Cancelled workshop")
+    session = _session(hr, programme, days=6, capacity=1)
+    people = [PersonFactory() for _ in range(3)]
+    enrolments.enrol(session, people[0], actor=hr)  # the place
+    enrolments.enrol(session, people[1], actor=hr)  # waiting
+    requested = enrolments.request_place(session, people[2], actor=people[2].user)
+    with django_capture_on_commit_callbacks(execute=True):
+        catalogue.session_cancel(session, actor=hr)
+    assert set(session.enrolments.values_list("status", flat=True)) == {EnrolmentStatus.CANCELLED}
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(p.user.email for p in people)
+    assert all("has been cancelled" in m.body for m in mailoutbox)
+    assert enrolments.send_cancellation_emails(session.pk) == 0 and len(mailoutbox) == 3  # a rerun sends none
+    requested.refresh_from_db()
+    assert requested.status == EnrolmentStatus.CANCELLED and requested.waiting_position is None
 
 
 @pytest.mark.parametrize("case", ["ends before it starts", "capacity 0", "capacity 1001", "inactive programme"])

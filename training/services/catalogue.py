@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from competency.models import Competency, ProficiencyLevel, VersionStatus
 
-from ..models import EnrolmentStatus, Prerequisite, Programme, ProgrammeKind, ProgrammeTarget, ReviewMethod, Session
+from core.db import queue_after_commit
+
+from ..models import ACTIVE_ENROLMENT, EnrolmentStatus, Prerequisite, Programme, ProgrammeKind, ProgrammeTarget, ReviewMethod, Session
 
 #: The programme's fields a form may set.
 PROGRAMME_FIELDS = ("title", "kind", "provider", "duration_hours", "cost", "description", "review_after_days",
@@ -167,7 +169,8 @@ def session_update(session: Session, *, actor, **fields) -> Session:
 
 @transaction.atomic
 def session_cancel(session: Session, *, actor) -> Session:
-    """Cancels the session; it stays on record with its enrolments."""
+    """Cancels the session. It stays on record with its enrolments; each place, waiting place or request
+    in it ends as "session cancelled", and those people are told by email after the commit (once)."""
     session = Session.objects.select_for_update().get(pk=session.pk)
     if session.cancelled:
         raise ValidationError("This session is already cancelled.")
@@ -175,4 +178,10 @@ def session_cancel(session: Session, *, actor) -> Session:
         raise ValidationError("This session has already taken place: it stays on record as it was.")
     session.cancelled = True
     _save(session, actor)
+    affected = list(session.enrolments.filter(status__in=ACTIVE_ENROLMENT).order_by("pk"))
+    for enrolment in affected:
+        enrolment.status, enrolment.waiting_position = EnrolmentStatus.CANCELLED, None
+        _save(enrolment, actor)
+    if affected:
+        queue_after_commit("training.tasks.send_cancellation_emails", session.pk)
     return session

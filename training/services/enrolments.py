@@ -258,3 +258,30 @@ def send_moved_up_email(enrolment_id: int) -> bool:
         mail.send_mail(f"A place for you: {session.programme}", body, None, [user.email])  # raises: rolled back
         Enrolment.objects.filter(pk=enrolment.pk).update(moved_up_notified_at=timezone.now())
     return True
+
+
+def send_cancellation_emails(session_id: int) -> int:
+    """Tells each person whose place, waiting place or request ended with the session's cancellation.
+    Each send is claimed under a lock on its enrolment and marked in the same transaction, so a retried
+    or redelivered task sends nothing twice. Returns how many went."""
+    sent = 0
+    ids = list(Enrolment.objects.filter(session_id=session_id, status=EnrolmentStatus.CANCELLED,
+                                        cancellation_notified_at__isnull=True).values_list("pk", flat=True))
+    for enrolment_id in ids:
+        with transaction.atomic():
+            enrolment = (Enrolment.objects.select_for_update(of=("self",)).select_related("person__user", "session__programme")
+                         .filter(pk=enrolment_id, cancellation_notified_at__isnull=True).first())
+            if enrolment is None:
+                continue
+            user = enrolment.person.user
+            if user.email and user.is_active:
+                session = enrolment.session
+                body = render_plain("training/emails/session_cancelled.txt", {
+                    "person": enrolment.person, "session": session, "programme": session.programme,
+                    "starts_at": timezone.localtime(session.starts_at),
+                    "link": absolute_url(reverse("training:programme_detail", args=[session.programme_id])),
+                })
+                mail.send_mail(f"Cancelled: {session.programme}", body, None, [user.email])  # raises: rolled back
+                sent += 1
+            Enrolment.objects.filter(pk=enrolment.pk).update(cancellation_notified_at=timezone.now())
+    return sent

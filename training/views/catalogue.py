@@ -147,7 +147,8 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         services.session_cancel(session, actor=request.user)
     except ValidationError as error:
         return refuse(request, error, _session_page(session))
-    return done(request, "Session cancelled. It stays on record with its enrolments.", _session_page(session))
+    return done(request, "Session cancelled. It stays on record; those who had a place, a waiting place or a "
+                         "request are told by email.", _session_page(session))
 
 
 @require_safe
