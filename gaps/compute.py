@@ -235,6 +235,18 @@ def _write_aggregates(analysis_id: int) -> None:
         cursor.execute(f"DROP TABLE {_PARTIALS}")
 
 
+def _hold_release(cycle_id: int, release_number: int) -> None:
+    """Inside a transaction: raises Superseded unless the cycle is still at the analysed release, and on
+    PostgreSQL share-locks its row until the commit, so that a re-release cannot commit meanwhile. While
+    a re-release runs its new cells are not committed: what is read is the release being analysed."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT status, release_number FROM {_table(Cycle)} WHERE id = %s"
+                       + (" FOR SHARE" if connection.vendor == "postgresql" else ""), [cycle_id])
+        status, current = cursor.fetchone()
+    if status not in (CycleStatus.RELEASED, CycleStatus.RELEASING) or current != release_number:
+        raise Superseded(status)
+
+
 def _claim_batch(analysis_id: int, batch_size: int) -> list[int] | None:
     """Inside a batch's transaction: None when the analysis is no longer running; else the cycle is
     checked (and share-locked: a re-release cannot commit half-way through the batch) and the next
@@ -245,14 +257,9 @@ def _claim_batch(analysis_id: int, batch_size: int) -> list[int] | None:
         pk=analysis_id)
     if status != AnalysisStatus.RUNNING:
         return None
+    _hold_release(cycle_id, release_number)
     postgresql = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT status, release_number FROM {_table(Cycle)} WHERE id = %s"
-                       + (" FOR SHARE" if postgresql else ""), [cycle_id])
-        cycle_status, cycle_release = cursor.fetchone()
-        # While a re-release runs its new cells are not committed: the batch reads the release it analyses.
-        if cycle_status not in (CycleStatus.RELEASED, CycleStatus.RELEASING) or cycle_release != release_number:
-            raise Superseded(cycle_status)
         cursor.execute(
             f"SELECT p.id FROM {_table(Participant)} p WHERE p.cycle_id = %s AND NOT EXISTS (SELECT 1 FROM "
             f"{_table(LeaderGap)} l WHERE l.analysis_id = %s AND l.participant_id = p.id) ORDER BY p.id LIMIT %s"
@@ -408,12 +415,7 @@ def finish(analysis_id: int) -> Analysis:
         analysis = next(a for a in siblings if a.pk == analysis_id)
         if analysis.status != AnalysisStatus.RUNNING:
             return analysis
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT status, release_number FROM {_table(Cycle)} WHERE id = %s"
-                           + (" FOR SHARE" if connection.vendor == "postgresql" else ""), [cycle_id])
-            cycle_status, cycle_release = cursor.fetchone()
-        if cycle_status not in (CycleStatus.RELEASED, CycleStatus.RELEASING) or cycle_release != analysis.release_number:
-            raise Superseded(cycle_status)  # released again after the last batch
+        _hold_release(cycle_id, analysis.release_number)  # released again after the last batch?
         _write_aggregates(analysis_id)
         analysis.leaders = LeaderGap.objects.filter(analysis_id=analysis_id).count()
         # The organisation's mean readiness as its heatmap row holds it: rounded by the database like every
