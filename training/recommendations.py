@@ -8,7 +8,7 @@ the same framework, whatever its version) at or above the level needed, ranked b
 4. cost, lower first; then title.
 
 Used by a leader's gaps page (through the registry the gaps app offers) and by development plans.
-Four queries whatever the number of programmes.
+Four queries whatever the number of programmes (`recommend_for` serves many gaps in three).
 """
 
 from __future__ import annotations
@@ -75,29 +75,44 @@ def observed_levels(person) -> dict[tuple[int, str], Decimal | None]:
 
 def recommend(competency, needed_level: int, person=None) -> list[Recommendation]:
     """The programmes for raising `competency` to `needed_level`, best fit first (see the module)."""
-    framework_id = competency.version.framework_id
-    targets = (ProgrammeTarget.objects
-               .filter(programme__active=True, competency__code=competency.code,
-                       competency__version__framework_id=framework_id, level__gte=needed_level)
-               .select_related("programme").order_by("level", "pk"))
-    found: dict[int, Recommendation] = {}
-    for target in targets:
-        found.setdefault(target.programme_id, Recommendation(programme=target.programme, target_level=target.level))
-    if not found:
-        return []
     levels = observed_levels(person) if person is not None else {}
-    for prerequisite in (Prerequisite.objects.filter(programme_id__in=found)
-                         .values_list("programme_id", "competency__code", "competency__name",
-                                      "competency__version__framework_id", "level")):
-        programme_id, code, name, prerequisite_framework, level = prerequisite
-        found[programme_id].prerequisites.append(
+    framework_id = competency.version.framework_id
+    return recommend_for(framework_id, [(competency.code, needed_level)], levels).get(competency.code, [])
+
+
+def recommend_for(framework_id: int, needs: list[tuple[str, int]],
+                  levels: dict[tuple[int, str], Decimal | None]) -> dict[str, list[Recommendation]]:
+    """Per competency code of `needs` ((code, needed level) in one framework), the programmes for it, best
+    fit first; `levels` gives the person's observed level per (framework id, code), for prerequisites.
+    Three queries for any number of needs and programmes (one when no programme aims at any of them)."""
+    needed = dict(needs)
+    targets = [target for target in (ProgrammeTarget.objects
+                                     .filter(programme__active=True, competency__code__in=needed,
+                                             competency__version__framework_id=framework_id)
+                                     .select_related("programme", "competency").order_by("level", "pk"))
+               if target.level >= needed[target.competency.code]]
+    if not targets:
+        return {}
+    programme_ids = {target.programme_id for target in targets}
+    prerequisites: dict[int, list[PrerequisiteCheck]] = defaultdict(list)
+    for programme_id, code, name, prerequisite_framework, level in (
+            Prerequisite.objects.filter(programme_id__in=programme_ids)
+            .values_list("programme_id", "competency__code", "competency__name", "competency__version__framework_id",
+                         "level")):
+        prerequisites[programme_id].append(
             PrerequisiteCheck(code, name, level, levels.get((prerequisite_framework, code))))
-    sessions = (Session.objects.filter(programme_id__in=found, cancelled=False, starts_at__gt=timezone.now())
-                .annotate(taken=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ENROLLED)))
-                .order_by("starts_at", "pk"))
-    for session in sessions:
-        recommendation = found[session.programme_id]
-        if recommendation.next_session is None and session.taken < session.capacity:
-            recommendation.next_session = session
-            recommendation.free_places = session.capacity - session.taken
-    return sorted(found.values(), key=lambda r: r.rank(needed_level))
+    next_session: dict[int, tuple[Session, int]] = {}
+    for session in (Session.objects.filter(programme_id__in=programme_ids, cancelled=False,
+                                           starts_at__gt=timezone.now())
+                    .annotate(taken=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ENROLLED)))
+                    .order_by("starts_at", "pk")):
+        if session.programme_id not in next_session and session.taken < session.capacity:
+            next_session[session.programme_id] = (session, session.capacity - session.taken)
+    found: dict[str, dict[int, Recommendation]] = defaultdict(dict)
+    for target in targets:
+        session, free = next_session.get(target.programme_id, (None, 0))
+        found[target.competency.code].setdefault(target.programme_id, Recommendation(
+            programme=target.programme, target_level=target.level,
+            prerequisites=prerequisites.get(target.programme_id, []), next_session=session, free_places=free))
+    return {code: sorted(by_programme.values(), key=lambda r: r.rank(needed[code]))
+            for code, by_programme in found.items()}

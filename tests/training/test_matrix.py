@@ -377,3 +377,22 @@ def test_recommendations_rank_by_target_prerequisites_next_free_session_and_cost
 
     html = render_to_string("training/_recommendations.html", {"recommendations": ranked})
     assert "Prerequisites: A0-01 level 4 (not met: 3.00)" in re.sub(r"\s+", " ", html)
+
+
+def test_a_leaders_gaps_page_recommends_the_programmes_for_each_gap_in_the_same_order(client, hr):
+    """The gaps page's panel ranks as `recommend` does, for every gap at once: A (required 4, observed 2)
+    gets the two programmes aimed at level 4 or more, the sooner session first; B is met and has no panel row."""
+    cycle, (a, b) = stored_cycle(hr, code="panel")
+    person = PersonFactory()
+    participant = stored_leader(cycle, requirements={a: (4, 1, False), b: (2, 1, False)}, person=person,
+                                cells={a: {M: 2}, b: {M: 3}})
+    analyse(cycle)
+    for title, days in (("Later", 20), ("Sooner", 10)):
+        session(hr, programme(hr, title, [(a, 4)]), days)
+    programme(hr, "Aims lower", [(a, 3)])
+    client.force_login(person.user)
+    html = client.get(reverse("gaps:leader", args=[participant.pk])).content.decode()
+    panel = html.split('data-testid="gap-recommendations"', 1)[1]
+    assert [r.programme.title for r in recommend(a, 4, person)] == ["Sooner", "Later"]
+    assert panel.index("Sooner") < panel.index("Later") and "Aims lower" not in panel
+    assert f"{a.code}</span>" in panel and f"{b.code}</span>" not in panel
