@@ -301,25 +301,32 @@ def _bench_redis_url() -> str | None:
 
 
 def production_environment(database: BenchDatabase, workdir: Path, write: Write) -> dict[str, str]:
-    """What gunicorn runs with: production settings (DEBUG off, persistent database connections,
-    WhiteNoise's manifest of static files, the cache in Redis) when Redis answers, as in a
-    deployment; development settings otherwise, with a note. Plain HTTP on the loopback: no HTTPS
-    redirect, and the bench's own client sends the secure cookies it is given."""
+    """What gunicorn (and a bench's Celery worker) runs with: production settings (DEBUG off, persistent
+    database connections, WhiteNoise's manifest of static files, the cache in Redis) when Redis answers,
+    as in a deployment; development settings otherwise, with a note. Plain HTTP on the loopback: no
+    HTTPS redirect, and the bench's own client sends the secure cookies it is given. The queues go to
+    Redis database 13 and the cache to 14, or to the databases BENCH_REDIS_URL and BENCH_REDIS_CACHE_URL
+    name (for a bench beside others on one Redis); each starts empty."""
     env = server_environment(database, workdir)
-    redis_url = _bench_redis_url()
+    chosen = os.environ.get("BENCH_REDIS_URL")
+    redis_url = chosen or _bench_redis_url()
     if redis_url is None:
         write("No Redis answers: gunicorn runs with development settings (DEBUG on, a new database "
               "connection per request), which makes every page slower than in production.")
         return env
     import redis
 
-    for number in (BENCH_REDIS_DATABASE, BENCH_REDIS_DATABASE + 1):  # the queues and the cache start empty
-        redis.Redis.from_url(f"{redis_url.rsplit('/', 1)[0]}/{number}").flushdb()
+    emptied = [redis_url] if chosen else [f"{redis_url.rsplit('/', 1)[0]}/{number}"
+                                          for number in (BENCH_REDIS_DATABASE, BENCH_REDIS_DATABASE + 1)]
+    for url in emptied:
+        redis.Redis.from_url(url).flushdb()
     env.update(DEBUG="false", REDIS_URL=redis_url, SITE_URL="http://127.0.0.1", SECURE_SSL_REDIRECT="false",
                SECURE_HSTS_SECONDS="0")
+    if chosen and os.environ.get("BENCH_REDIS_CACHE_URL"):
+        env["REDIS_CACHE_URL"] = os.environ["BENCH_REDIS_CACHE_URL"]
     run_manage(env, "collectstatic", "--noinput", "-v", "0")
-    write("gunicorn runs with production settings (DEBUG off) on Redis database "
-          f"{BENCH_REDIS_DATABASE} and its static files collected")
+    where = f"{redis_url} (BENCH_REDIS_URL)" if chosen else f"database {BENCH_REDIS_DATABASE}"
+    write(f"gunicorn runs with production settings (DEBUG off) on Redis {where} and its static files collected")
     return env
 
 

@@ -501,25 +501,6 @@ def measure_heatmaps(served: dict[str, str], workdir: Path, leaders: int, cycle,
 # --- the run --------------------------------------------------------------------------------------
 
 
-def served_environment(database, workdir: Path, write: Write) -> dict[str, str]:
-    """What gunicorn and the worker run with: demo.bench's production environment, on the Redis
-    databases BENCH_REDIS_URL (queues) and BENCH_REDIS_CACHE_URL (cache) name when set."""
-    url = os.environ.get("BENCH_REDIS_URL")
-    if not url:
-        return production_environment(database, workdir, write)
-    import redis
-
-    redis.Redis.from_url(url).flushdb()
-    env = server_environment(database, workdir)
-    env.update(DEBUG="false", REDIS_URL=url, SITE_URL="http://127.0.0.1", SECURE_SSL_REDIRECT="false",
-               SECURE_HSTS_SECONDS="0")
-    if os.environ.get("BENCH_REDIS_CACHE_URL"):
-        env["REDIS_CACHE_URL"] = os.environ["BENCH_REDIS_CACHE_URL"]
-    run_manage(env, "collectstatic", "--noinput", "-v", "0")
-    write(f"gunicorn and the worker run with production settings (DEBUG off) on Redis {url} (BENCH_REDIS_URL)")
-    return env
-
-
 def run_gap_bench(write: Write, warmup: int, repeats: int) -> None:
     from assessments.models import Cycle
     from demo.seed_assessments import RELEASED_CYCLE
@@ -538,7 +519,7 @@ def run_gap_bench(write: Write, warmup: int, repeats: int) -> None:
                                "run with DATABASE_URL=postgres://...")
         env = server_environment(database, workdir)
         run_manage(env, "migrate", "--noinput", "-v", "0")
-        served = served_environment(database, workdir, write)
+        served = production_environment(database, workdir, write)
         with django_pointed_at(database):
             started = time.perf_counter()
             run_manage(env, "seed_demo", "--leaders", str(small_size), "--quiet-logins")

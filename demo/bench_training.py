@@ -14,7 +14,7 @@ On a throwaway database of its own (the tools of demo/bench.py), PostgreSQL for 
    the XLSX export of the whole matrix (as HR, in this process with django.test.Client) timed end to
    end, with its size, its rows and this process's peak resident memory during it.
 
-Redis: as demo/bench_gaps.py (BENCH_REDIS_URL / BENCH_REDIS_CACHE_URL when set).
+Redis: as demo/bench.py's production environment (BENCH_REDIS_URL / BENCH_REDIS_CACHE_URL when set).
 """
 
 from __future__ import annotations
@@ -48,11 +48,11 @@ from demo.bench import (
     page_queries,
     peak_rss_mb,
     print_report,
+    production_environment,
     run_manage,
     server_environment,
     time_pages,
 )
-from demo.bench_gaps import served_environment
 
 #: People given training records at 10,000, spread over the whole organisation (every n-th by pk).
 TRAINED = 4_000
@@ -276,7 +276,7 @@ def run_training_bench(write: Write, warmup: int, repeats: int) -> None:
         write(f"Database: {database.vendor} ({database.name}); logs in {workdir}")
         env = server_environment(database, workdir)
         run_manage(env, "migrate", "--noinput", "-v", "0")
-        served = served_environment(database, workdir, write)
+        served = production_environment(database, workdir, write)
         explain = database.vendor == "postgresql"
         with django_pointed_at(database):
             started = time.perf_counter()
