@@ -80,17 +80,23 @@ def _short(label: str) -> str:
     return label[:end].rstrip() + "…"
 
 
-def bar_chart(*, title: str, rows: list[tuple[str, str, int, bool]], levels: list[tuple[int, str]]) -> BarChart:
-    """Horizontal bars on a level axis. `rows`: (label, title, value, highlight); `levels`: (value, name)."""
-    labels = [_short(label) for label, _title, _value, _highlight in rows]
+def _level_axis(kind, title: str, labels: list[str], levels: list[tuple[int, str]]):
+    """A horizontal chart of `kind` (BarChart, TargetChart) sized for one row per label on a level
+    axis, with its ticks: (chart, units per level, top level)."""
     left = math.ceil(10 * (12 + max((text_width(label) for label in labels), default=text_width("0000")))) / 10
     top_level = max((value for value, _name in levels), default=1)
     step = PLOT_WIDTH / top_level
-    height = TOP + ROW * len(rows) + 8
-    chart = BarChart(title=title, width=round(left + PLOT_WIDTH + RIGHT_MARGIN, 1), height=height, left=left,
-                     label_x=round(left - 6, 1), right=round(left + PLOT_WIDTH, 1), bottom=height - 4,
-                     legend=list(levels))
+    height = TOP + ROW * len(labels) + 8
+    chart = kind(title=title, width=round(left + PLOT_WIDTH + RIGHT_MARGIN, 1), height=height, left=left,
+                 label_x=round(left - 6, 1), right=round(left + PLOT_WIDTH, 1), bottom=height - 4, legend=list(levels))
     chart.ticks = [Tick(round(left + step * value, 1), str(value)) for value, _name in levels]
+    return chart, step, top_level
+
+
+def bar_chart(*, title: str, rows: list[tuple[str, str, int, bool]], levels: list[tuple[int, str]]) -> BarChart:
+    """Horizontal bars on a level axis. `rows`: (label, title, value, highlight); `levels`: (value, name)."""
+    labels = [_short(label) for label, _title, _value, _highlight in rows]
+    chart, step, top_level = _level_axis(BarChart, title, labels, levels)
     for index, ((_label, bar_title, value, highlight), label) in enumerate(zip(rows, labels, strict=True)):
         y = TOP + index * ROW
         chart.bars.append(Bar(label=label, title=bar_title, value=value, highlight=highlight, y=y,
@@ -316,14 +322,8 @@ def target_chart(*, title: str, rows: list[tuple[str, str, float, float | None, 
     each: (label, title, target, value or None, status). A row without a value says "no evidence"
     where its bar would be, so it cannot be read as a zero."""
     labels = [_short(label) for label, *_rest in rows]
-    left = math.ceil(10 * (12 + max((text_width(label) for label in labels), default=text_width("0000")))) / 10
-    top_level = max((value for value, _name in levels), default=1)
-    step = PLOT_WIDTH / top_level
-    height = TOP + ROW * len(rows) + 8
-    chart = TargetChart(title=title, width=round(left + PLOT_WIDTH + RIGHT_MARGIN, 1), height=height, left=left,
-                        label_x=round(left - 6, 1), right=round(left + PLOT_WIDTH, 1), bottom=height - 4,
-                        legend=list(levels))
-    chart.ticks = [Tick(round(left + step * value, 1), str(value)) for value, _name in levels]
+    chart, step, top_level = _level_axis(TargetChart, title, labels, levels)
+    left = chart.left
     for index, ((_label, row_title, target, value, status), label) in enumerate(zip(rows, labels, strict=True)):
         y = TOP + index * ROW
         width = None if value is None else round(step * max(0.0, min(float(value), top_level)), 1)
