@@ -50,13 +50,7 @@ def programme_create(*, actor, title: str, kind: str = ProgrammeKind.WORKSHOP, d
     _set_fields(programme, PROGRAMME_FIELDS, dict(
         title=title, kind=kind, provider=provider, duration_hours=duration_hours, cost=cost, description=description,
         review_after_days=review_after_days, review_method=review_method, active=active))
-    programme.full_clean()
-    _save(programme, actor)
-    if targets is not None:
-        programme_targets_set(programme, targets, actor=actor)
-    if prerequisites is not None:
-        programme_prerequisites_set(programme, prerequisites, actor=actor)
-    return programme
+    return _store_programme(programme, actor, targets, prerequisites)
 
 
 @transaction.atomic
@@ -64,6 +58,12 @@ def programme_update(programme: Programme, *, actor, targets: LevelPairs | None 
                      prerequisites: LevelPairs | None = None, **fields) -> Programme:
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     _set_fields(programme, PROGRAMME_FIELDS, fields)
+    return _store_programme(programme, actor, targets, prerequisites)
+
+
+def _store_programme(programme: Programme, actor, targets: LevelPairs | None,
+                     prerequisites: LevelPairs | None) -> Programme:
+    """Validates and saves the programme, then replaces the targets and prerequisites that were given."""
     programme.full_clean()
     _save(programme, actor)
     if targets is not None:
