@@ -18,6 +18,6 @@ class CompetencyConfig(AppConfig):
     verbose_name = "Competency frameworks"
 
     def ready(self) -> None:
-        from . import rules  # noqa: F401  (registers this app's permission rules)
+        from . import rules, signing  # noqa: F401  (register this app's permission rules and signable records)
 
         post_migrate.connect(_restore_reference_data, sender=self)

@@ -10,6 +10,7 @@ from accounts.models import Role
 from core.forms import PlainFormMixin
 from core.trees import natural_key, subtree
 from core.uploads import DELIMITERS, ENCODINGS, limit_upload_size
+from signatures.forms import SignatureForm
 
 from .formats.moodle_csv import FIELDS as MOODLE_FIELDS
 from .formats.plan import split_indicators
@@ -215,7 +216,8 @@ def _self_and_descendants(competency: Competency) -> set[int]:
     return subtree(Competency.objects.filter(area=competency.area_id).values_list("pk", "parent_id"), competency.pk)
 
 
-class ApproveForm(PlainFormMixin, forms.Form):
+class ApproveForm(SignatureForm):
+    field_order = ["change_note", "meaning", "password"]
     change_note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What this version changes and why. It is kept with the approval as part of the record.",

@@ -21,6 +21,8 @@ from core.db import first_free, queue_after_commit, save_unique
 from core.emails import absolute_url, render_plain
 from core.history import record_m2m_history
 from core.uploads import ImportFailed, decode
+from signatures import services as signing
+from signatures.models import Meaning
 
 from . import formats
 from .models import (
@@ -134,7 +136,9 @@ def version_return_to_draft(*, version: FrameworkVersion, actor) -> FrameworkVer
 
 
 @transaction.atomic
-def version_approve(*, version: FrameworkVersion, actor, change_note: str) -> FrameworkVersion:
+def version_approve(*, version: FrameworkVersion, actor, change_note: str, password: str,
+                    meaning: str = Meaning.APPROVED) -> FrameworkVersion:
+    """Approves a version in review with the approver's electronic signature (see signatures.services)."""
     version = _locked(version, actor)
     _require_status(version, VersionStatus.IN_REVIEW, action="approved")
     open_comments = version.comments.filter(status=CommentStatus.OPEN).count()
@@ -145,11 +149,13 @@ def version_approve(*, version: FrameworkVersion, actor, change_note: str) -> Fr
         )
     if not change_note.strip():
         raise ValidationError({"change_note": "Say what this version changes: the note is part of the record."})
+    signing.check_segregation(version, actor)
     version.status = VersionStatus.APPROVED
     version.change_note = change_note.strip()
     version.approved_by = actor
     version.approved_at = timezone.now()
     version.save()
+    signing.sign(version, signer=actor, password=password, meaning=meaning)
     return version
 
 

@@ -1,5 +1,6 @@
 """The starter framework "ISO 9001 Leadership": written for Proficio, published as v1 by
-`python manage.py load_starter_framework` (which `make run`'s demo data also runs).
+`python manage.py load_starter_framework`, which leaves it in review for an HR or quality manager to approve
+with their signature (`make run`'s demo data loads it approved and published).
 
 Each competency: code, name, description, the ISO 9001:2015 clauses it serves, and one behavioural
 indicator per level of the default scale (1 Awareness … 5 Expert).
@@ -216,16 +217,20 @@ def starter_plan() -> ImportPlan:
 
 
 @transaction.atomic
-def load_starter_framework(*, owner) -> tuple[FrameworkVersion, bool]:
-    """Creates and publishes v1 of the starter framework; (version, created). Does nothing if it exists."""
+def load_starter_framework(*, owner, approver=None, password: str = "") -> tuple[FrameworkVersion, bool]:
+    """Creates v1 of the starter framework and sends it for review; (version, created). With an `approver`
+    (someone other than the owner while segregation of duties is on) and their password, it is also
+    signed, approved and published. Does nothing if the framework exists."""
     existing = Framework.objects.filter(code=STARTER_CODE).first()
     if existing is not None:
         return existing.versions.order_by("-number").first(), False
     scale = ProficiencyScale.objects.get(name="Proficio 1-5")
     version = services.framework_import_apply(starter_plan(), actor=owner, name=STARTER_NAME, code=STARTER_CODE,
                                               scale=scale)
-    services.version_submit_for_review(version=version, actor=owner)
-    services.version_approve(version=version, actor=owner,
+    version = services.version_submit_for_review(version=version, actor=owner)
+    if approver is None:
+        return version, True
+    services.version_approve(version=version, actor=approver, password=password,
                              change_note="First version, shipped with Proficio as a starting point.")
-    version = services.version_publish(version=version, actor=owner, effective_date=timezone.localdate())
+    version = services.version_publish(version=version, actor=approver, effective_date=timezone.localdate())
     return version, True

@@ -19,6 +19,7 @@ from accounts.permissions import can, get_for_user, permission_required, require
 from core.emails import absolute_url
 from core.responses import apply_form_errors, done, form_page, invalid, refuse
 from core.uploads import ImportFailed
+from signatures import services as signing
 
 from . import formats, selectors, services
 from .filters import FrameworkFilter
@@ -129,6 +130,7 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": can(user, "version.manage", version),
         "can_comment": can(user, "version.comment", version),
         "has_comments": version.comments.exists(),
+        "signatures": signing.signatures_for(version),
         "previous": version.based_on if version.based_on and can(user, "version.view", version.based_on) else None,
         "exports": formats.EXPORTS.values(),
         "moodle_shortened": moodle_csv.shortened_names(tree),
@@ -184,6 +186,7 @@ def version_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
     return form_page(request, form, "competency/version_approve.html", {
         "version": version, "open_comments": version.comments.filter(status=CommentStatus.OPEN).count(),
+        "segregation": signing.segregation_refusal(version, request.user),
     }, approve)
 
 

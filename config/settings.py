@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     # Proficio, in dependency order: each app may import only those above it.
     "core",
     "accounts",
+    "signatures",
     "competency",
     "profiles",
     "assessments",
@@ -183,6 +184,10 @@ LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30, minimum=1
 
 # Throttling of failed logins (django-axes): five failures for one account from one address lock
 # that pair out for a quarter of an hour. Locking by account alone would let anyone lock a colleague out.
+# Electronic signatures: with segregation of duties on, the author of a framework version, role
+# profile or development plan cannot be the one who approves it.
+SIGNATURE_SEGREGATION_OF_DUTIES = env_bool("SIGNATURE_SEGREGATION_OF_DUTIES", True)
+
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -65,7 +65,7 @@ ROLE_PROFILES: dict[str, tuple[str, str, dict[str, tuple[int, str, bool]], list[
 }
 
 
-def ensure_role_profiles(*, version: FrameworkVersion, owner) -> dict[str, RoleProfile]:
+def ensure_role_profiles(*, version: FrameworkVersion, owner, approver, password: str) -> dict[str, RoleProfile]:
     """Creates and approves the demo profiles that do not exist yet."""
     profiles = {p.code: p for p in RoleProfile.objects.filter(code__in=ROLE_PROFILES)}
     competencies = {c.code: c for c in Competency.objects.filter(version=version)}
@@ -85,6 +85,7 @@ def ensure_role_profiles(*, version: FrameworkVersion, owner) -> dict[str, RoleP
                   for n, cmp, t, u, how in kpis],
         )
         if profile.status != ProfileStatus.APPROVED:
-            services.profile_approve(profile=profile, actor=owner, change_note="First revision for the demo organisation.")
+            services.profile_approve(profile=profile, actor=approver, password=password,
+                                     change_note="First revision for the demo organisation.")
         profiles[code] = profile
     return profiles

@@ -205,10 +205,11 @@ def seed_demo_organisation(leaders: int = 30) -> SeedReport:
     _ensure_staff(password_hash, report)
     _ensure_leaders(leaders, password_hash, report)
     quality = User.objects.get(email=f"quality@{DEMO_DOMAIN}")
-    version, _created = load_starter_framework(owner=quality)
-    _assign_roles(leaders, ensure_role_profiles(version=version, owner=quality))
-    report.cycles = seed_demo_cycles().lines()
     hr = User.objects.get(email=f"hr@{DEMO_DOMAIN}")
+    # HR writes the framework and the role profiles; the quality manager signs them (segregation of duties).
+    version, _created = load_starter_framework(owner=hr, approver=quality, password=DEMO_PASSWORD)
+    _assign_roles(leaders, ensure_role_profiles(version=version, owner=hr, approver=quality, password=DEMO_PASSWORD))
+    report.cycles = seed_demo_cycles().lines()
     report.training = seed_training(hr, {c.code: c for c in version.competencies.all()})
     return report
 

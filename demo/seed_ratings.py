@@ -87,8 +87,8 @@ def seed_bench_ratings(leaders: int) -> RatingsReport:
     hr = User.objects.get(email=f"hr@{DEMO_DOMAIN}")
     quality = User.objects.get(email=f"quality@{DEMO_DOMAIN}")
     with transaction.atomic():
-        version = _timed(report, "framework", lambda: bench_framework(owner=quality))
-        profiles = _timed(report, "profiles", lambda: bench_profiles(version, owner=quality))
+        version = _timed(report, "framework", lambda: bench_framework(owner=hr, approver=quality))
+        profiles = _timed(report, "profiles", lambda: bench_profiles(version, owner=hr, approver=quality))
         _timed(report, "roles", lambda: _assign_bench_profiles(leaders, profiles))
         if Cycle.objects.filter(name=RATED_CYCLE).exists():
             return report
@@ -100,8 +100,9 @@ def seed_bench_ratings(leaders: int) -> RatingsReport:
 # --- the framework and its profiles --------------------------------------------------------------
 
 
-def bench_framework(*, owner):
+def bench_framework(*, owner, approver):
     """The published 40-competency framework, created the first time."""
+    from demo.seed import DEMO_PASSWORD
     from competency import services
     from competency.formats.plan import ImportPlan, NodeSpec
 
@@ -121,17 +122,18 @@ def bench_framework(*, owner):
     scale = ProficiencyScale.objects.get(name="Proficio 1-5")
     version = services.framework_import_apply(plan, actor=owner, name=FRAMEWORK_NAME, code=FRAMEWORK_CODE, scale=scale)
     services.version_submit_for_review(version=version, actor=owner)
-    services.version_approve(version=version, actor=owner, change_note="For benchmarks.")
-    return services.version_publish(version=version, actor=owner, effective_date=timezone.localdate())
+    services.version_approve(version=version, actor=approver, password=DEMO_PASSWORD, change_note="For benchmarks.")
+    return services.version_publish(version=version, actor=approver, effective_date=timezone.localdate())
 
 
 def bench_code(role_code: str) -> str:
     return f"bench-{role_code}"
 
 
-def bench_profiles(version, *, owner) -> dict[str, RoleProfile]:
+def bench_profiles(version, *, owner, approver) -> dict[str, RoleProfile]:
     """One approved profile per demo role, requiring every competency of the framework at level 2–4."""
     from demo.profiles import ROLE_PROFILES
+    from demo.seed import DEMO_PASSWORD
     from profiles import services
 
     profiles = {p.code: p for p in RoleProfile.objects.filter(code__in=[bench_code(c) for c in ROLE_PROFILES])}
@@ -145,7 +147,7 @@ def bench_profiles(version, *, owner) -> dict[str, RoleProfile]:
             services.RequirementInput(competency, 2 + (number + position) % 3, Decimal(1), position % 10 == 0)
             for position, competency in enumerate(competencies)
         ])
-        profiles[bench_code(code)] = services.profile_approve(profile=profile, actor=owner,
+        profiles[bench_code(code)] = services.profile_approve(profile=profile, actor=approver, password=DEMO_PASSWORD,
                                                               change_note="For benchmarks.")
     return {code.removeprefix("bench-"): profile for code, profile in profiles.items()}
 

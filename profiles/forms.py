@@ -9,6 +9,7 @@ from competency.models import Competency, FrameworkVersion, VersionStatus
 from core.forms import PlainFormMixin
 from core.trees import natural_key
 from core.uploads import limit_upload_size
+from signatures.forms import SignatureForm
 
 from .models import Comparator, OrgUnit, Person, RoleProfile
 from .selectors import unit_and_below
@@ -192,7 +193,8 @@ class BaseKpiFormSet(forms.BaseFormSet):
 KpiFormSet = forms.formset_factory(KpiForm, formset=BaseKpiFormSet, extra=2, can_delete=True)
 
 
-class ApproveProfileForm(PlainFormMixin, forms.Form):
+class ApproveProfileForm(SignatureForm):
+    field_order = ["change_note", "meaning", "password"]
     change_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
                                   help_text="What this revision changes and why. It is kept with the approval.")
 

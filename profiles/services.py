@@ -16,6 +16,8 @@ from accounts.models import describe_role
 from competency.models import Competency, FrameworkVersion, VersionStatus
 from core.db import advisory_lock, queue_after_commit, save_unique
 from core.uploads import ImportFailed
+from signatures import services as signing
+from signatures.models import Meaning
 
 from .models import (
     ExpectedBehaviour,
@@ -180,7 +182,9 @@ def expectations_set(*, profile: RoleProfile, behaviours: list[tuple[Competency,
 
 
 @transaction.atomic
-def profile_approve(*, profile: RoleProfile, actor, change_note: str) -> RoleProfile:
+def profile_approve(*, profile: RoleProfile, actor, change_note: str, password: str,
+                    meaning: str = Meaning.APPROVED) -> RoleProfile:
+    """Approves a new revision of the profile with the approver's electronic signature."""
     profile = _locked(profile)
     if profile.status == ProfileStatus.APPROVED:
         raise ValidationError(f"{profile} is already approved (revision {profile.revision}).")
@@ -189,6 +193,7 @@ def profile_approve(*, profile: RoleProfile, actor, change_note: str) -> RolePro
     _ensure_published(profile.framework_version)
     if not change_note.strip():
         raise ValidationError({"change_note": "Say what this revision changes: the note is part of the record."})
+    signing.check_segregation(profile, actor)
     profile.status = ProfileStatus.APPROVED
     profile.revision += 1
     profile.change_note = change_note.strip()
@@ -209,6 +214,7 @@ def profile_approve(*, profile: RoleProfile, actor, change_note: str) -> RolePro
     }
     profile._history_user = actor
     profile.save()
+    signing.sign(profile, signer=actor, password=password, meaning=meaning)
     return profile
 
 

@@ -13,6 +13,7 @@ from accounts.permissions import can, get_for_user, is_reader, permission_requir
 from core.pagination import deferred_page
 from core.responses import done, form_page, invalid, refuse
 from core.uploads import ImportFailed
+from signatures import services as signing
 
 from . import selectors, services
 from .filters import PersonFilter, ProfileFilter
@@ -111,6 +112,7 @@ def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "sheet": selectors.profile_sheet(profile, approved_only=not can_edit), "profile": profile,
         "can_edit": can_edit,
         "can_see_everyone": is_reader(request.user),
+        "signatures": signing.signatures_for(profile),
     })
 
 
@@ -209,7 +211,9 @@ def profile_approve(request: HttpRequest, pk: int) -> HttpResponse:
         services.profile_approve(profile=profile, actor=request.user, **form.cleaned_data)
         return done(request, f"{profile.name} is approved.", reverse("profiles:profile_detail", args=[pk]))
 
-    return form_page(request, form, "profiles/profile_approve.html", {"profile": profile}, approve)
+    return form_page(request, form, "profiles/profile_approve.html", {
+        "profile": profile, "segregation": signing.segregation_refusal(profile, request.user),
+    }, approve)
 
 
 @require_http_methods(["GET", "POST"])

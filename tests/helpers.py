@@ -41,13 +41,27 @@ def build_framework(version, areas: int = 2, per_area: int = 3, *, indicators: b
     return version
 
 
+def co_signer(author):
+    """Someone other than `author` who may sign what they wrote (segregation of duties): another HR or
+    quality manager, created when there is none. Every factory user's password is TEST_PASSWORD."""
+    from accounts.models import Role, User
+    from tests.factories import UserFactory
+
+    other = (User.objects.filter(role__in=[Role.HR, Role.QUALITY], is_active=True).exclude(pk=author.pk)
+             .order_by("-role", "pk").first())
+    return other or UserFactory(email=f"signer{author.pk}@example.com", first_name="Sam", last_name="Signer",
+                                role=Role.QUALITY if author.role == Role.HR else Role.HR)
+
+
 def publish(version, actor):
     from django.utils import timezone
 
     from competency import services
 
     services.version_submit_for_review(version=version, actor=actor)
-    services.version_approve(version=version, actor=actor, change_note="Approved for use")
+    from tests.factories import TEST_PASSWORD
+
+    services.version_approve(version=version, actor=co_signer(actor), password=TEST_PASSWORD, change_note="Approved for use")
     return services.version_publish(version=version, actor=actor, effective_date=timezone.localdate())
 
 
@@ -73,4 +87,6 @@ def approved_profile(version, actor, *, code: str = "team-leader", levels: dict[
     services.requirements_set(profile=profile, requirements=[
         services.RequirementInput(by_code[code_], level, Decimal(1), code_ in critical) for code_, level in levels.items()
     ])
-    return services.profile_approve(profile=profile, actor=actor, change_note="First")
+    from tests.factories import TEST_PASSWORD
+
+    return services.profile_approve(profile=profile, actor=co_signer(actor), password=TEST_PASSWORD, change_note="First")

@@ -11,7 +11,7 @@ from accounts.models import User
 from competency import services as framework_services
 from competency.models import Framework
 from core.history import history_mismatches, tracked_models
-from demo.seed import DEMO_DOMAIN, seed_demo_organisation
+from demo.seed import DEMO_DOMAIN, DEMO_PASSWORD, seed_demo_organisation
 from profiles import services as profile_services
 from profiles.importers import apply_people_plan, plan_people_import, read_table
 from profiles.models import OrgUnit, Person, RoleProfile
@@ -60,7 +60,8 @@ def test_the_newest_history_row_of_every_record_equals_it_whatever_changed_it(cl
     first = profile.requirements.select_related("competency").first()
     profile_services.requirements_set(profile=profile, requirements=[
         profile_services.RequirementInput(first.competency, 4, Decimal(2), True)])
-    profile_services.profile_approve(profile=profile, actor=hr, change_note="One requirement")
+    quality = User.objects.get(email=f"quality@{DEMO_DOMAIN}")
+    profile_services.profile_approve(profile=profile, actor=quality, password=DEMO_PASSWORD, change_note="One requirement")
     assert history_mismatches() == [], "after service calls"
 
     hr.is_staff = hr.is_superuser = True

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accounts.models import Role
-from tests.factories import OrgUnitFactory, PersonFactory, UserFactory
+from tests.factories import TEST_PASSWORD, OrgUnitFactory, PersonFactory, UserFactory
+from tests.helpers import co_signer
 
 ROLES = ("anonymous", "leader", "manager", "hr", "quality", "auditor")
 
@@ -89,7 +90,7 @@ def add_profiles(world: World) -> None:
         services.requirements_set(profile=profile, requirements=[
             services.RequirementInput(competency, 3, Decimal(1), who == "leader")])
         if who != "colleague":
-            services.profile_approve(profile=profile, actor=hr, change_note="First")
+            services.profile_approve(profile=profile, actor=co_signer(hr), password=TEST_PASSWORD, change_note="First")
         world.people[who].role_profile = profile
         world.people[who].save()
         profiles[who] = profile
@@ -115,7 +116,7 @@ def add_frameworks(world: World) -> None:
     area = services.area_create(version=published, code="SV", name="Strategic vision")
     services.competency_create(area=area, code="SV-01", name="Direction")
     services.version_submit_for_review(version=published, actor=hr)
-    services.version_approve(version=published, actor=hr, change_note="First")
+    services.version_approve(version=published, actor=co_signer(hr), password=TEST_PASSWORD, change_note="First")
     published = services.version_publish(version=published, actor=hr, effective_date=published.created_at.date())
     draft = services.version_revise(version=published, actor=hr)
     published.refresh_from_db()

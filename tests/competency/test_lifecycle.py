@@ -11,6 +11,8 @@ from competency import services
 from competency.models import Competency, FrameworkVersion, IsoClause, VersionStatus
 from tests.helpers import build_framework, publish, text
 from tests.factories import UserFactory
+from tests.factories import TEST_PASSWORD
+from tests.helpers import co_signer
 
 pytestmark = pytest.mark.django_db
 
@@ -26,22 +28,24 @@ def test_approval_records_who_when_and_why(draft, hr):
     build_framework(draft, areas=1, per_area=1)
     services.version_submit_for_review(version=draft, actor=hr)
     with pytest.raises(ValidationError, match="Say what this version changes"):
-        services.version_approve(version=draft, actor=hr, change_note="  ")
-    approved = services.version_approve(version=draft, actor=hr, change_note="Initial release")
+        services.version_approve(version=draft, actor=co_signer(hr), password=TEST_PASSWORD, change_note="  ")
+    approved = services.version_approve(version=draft, actor=co_signer(hr), password=TEST_PASSWORD, change_note="Initial release")
     assert approved.status == VersionStatus.APPROVED
-    assert approved.approved_by == hr and approved.approved_at is not None
+    assert approved.approved_by == co_signer(hr) and approved.approved_at is not None
     assert approved.change_note == "Initial release"
-    assert [record.history_user for record in approved.history.order_by("history_date")][-2:] == [hr, hr]
+    # Sent for review by its author, approved by someone else (segregation of duties).
+    assert [record.history_user for record in approved.history.order_by("history_date")][-2:] == [hr, co_signer(hr)]
 
 
 def test_approving_twice_says_it_is_already_approved_and_changes_nothing(draft, hr):
     build_framework(draft, areas=1, per_area=1)
     services.version_submit_for_review(version=draft, actor=hr)
-    first = services.version_approve(version=draft, actor=hr, change_note="Once")
+    first = services.version_approve(version=draft, actor=co_signer(hr), password=TEST_PASSWORD, change_note="Once")
     with pytest.raises(ValidationError, match="is approved, so it cannot be approved"):
-        services.version_approve(version=draft, actor=UserFactory(), change_note="Twice")
+        services.version_approve(version=draft, actor=UserFactory(role="quality"), password=TEST_PASSWORD,
+                                 change_note="Twice")
     draft.refresh_from_db()
-    assert (draft.approved_by, draft.change_note, draft.approved_at) == (hr, "Once", first.approved_at)
+    assert (draft.approved_by, draft.change_note, draft.approved_at) == (co_signer(hr), "Once", first.approved_at)
 
 
 def test_publishing_sets_the_effective_date_and_retires_the_previous_version(draft, hr):
@@ -49,7 +53,7 @@ def test_publishing_sets_the_effective_date_and_retires_the_previous_version(dra
     v1 = publish(draft, hr)
     v2 = services.version_revise(version=v1, actor=hr)
     services.version_submit_for_review(version=v2, actor=hr)
-    services.version_approve(version=v2, actor=hr, change_note="Second")
+    services.version_approve(version=v2, actor=co_signer(hr), password=TEST_PASSWORD, change_note="Second")
     services.version_publish(version=v2, actor=hr, effective_date=date(2027, 1, 1))
     v1.refresh_from_db()
     v2.refresh_from_db()
@@ -92,13 +96,13 @@ def test_an_approved_version_blocks_a_new_revision_and_an_older_one_cannot_repla
     v1 = publish(draft, hr)
     v2 = services.version_revise(version=v1, actor=hr)
     services.version_submit_for_review(version=v2, actor=hr)
-    services.version_approve(version=v2, actor=hr, change_note="Second")
+    services.version_approve(version=v2, actor=co_signer(hr), password=TEST_PASSWORD, change_note="Second")
     with pytest.raises(ValidationError, match="v2 is approved and not yet published"):
         services.version_revise(version=v1, actor=hr)
     services.version_publish(version=v2, actor=hr, effective_date=date(2027, 1, 1))
     v3 = services.version_revise(version=v2, actor=hr)
     services.version_submit_for_review(version=v3, actor=hr)
-    services.version_approve(version=v3, actor=hr, change_note="Third")
+    services.version_approve(version=v3, actor=co_signer(hr), password=TEST_PASSWORD, change_note="Third")
     services.version_publish(version=v3, actor=hr, effective_date=date(2027, 6, 1))
     statuses = dict(FrameworkVersion.objects.filter(framework=v1.framework).values_list("number", "status"))
     assert statuses == {1: VersionStatus.RETIRED, 2: VersionStatus.RETIRED, 3: VersionStatus.PUBLISHED}
@@ -111,7 +115,7 @@ def test_publishing_an_older_approved_version_after_a_newer_one_is_refused(draft
     v1 = publish(draft, hr)
     v2 = services.version_revise(version=v1, actor=hr)
     services.version_submit_for_review(version=v2, actor=hr)
-    services.version_approve(version=v2, actor=hr, change_note="Second")
+    services.version_approve(version=v2, actor=co_signer(hr), password=TEST_PASSWORD, change_note="Second")
     FrameworkVersion.objects.filter(pk=v1.pk).update(status=VersionStatus.APPROVED)  # v1 approved, unpublished
     services.version_publish(version=v2, actor=hr, effective_date=date(2027, 1, 1))
     with pytest.raises(ValidationError, match="v2 is in force and newer; Leadership v1 can no longer be published"):
@@ -169,7 +173,7 @@ def test_a_version_cannot_be_in_force_before_it_was_approved(client, draft, hr):
 
     build_framework(draft, areas=1, per_area=1)
     services.version_submit_for_review(version=draft, actor=hr)
-    services.version_approve(version=draft, actor=hr, change_note="Ready")
+    services.version_approve(version=draft, actor=co_signer(hr), password=TEST_PASSWORD, change_note="Ready")
     client.force_login(hr)
     yesterday = timezone.localdate() - timedelta(days=1)
     response = client.post(f"/frameworks/versions/{draft.pk}/publish/", {"effective_date": yesterday.isoformat()})

@@ -10,6 +10,8 @@ from competency import services
 from competency.models import CommentStatus, Competency, FrozenVersionError, ReviewInvitation, VersionStatus
 from tests.factories import UserFactory
 from tests.helpers import build_framework, text
+from tests.factories import TEST_PASSWORD
+from tests.helpers import co_signer
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +109,7 @@ def test_open_comments_block_approval_until_each_is_answered(in_review, hr):
     competency = in_review.competencies.first()
     comment = services.review_comment_add(version=in_review, author=stakeholder, body="Too vague", competency=competency)
     with pytest.raises(ValidationError, match="1 stakeholder comment is still open"):
-        services.version_approve(version=in_review, actor=hr, change_note="Ready")
+        services.version_approve(version=in_review, actor=co_signer(hr), password=TEST_PASSWORD, change_note="Ready")
     with pytest.raises(ValidationError, match="Reply to the stakeholder"):
         services.review_comment_resolve(comment=comment, actor=hr, accept=True, reply="")
     services.review_comment_resolve(comment=comment, actor=hr, accept=True, reply="Reworded the indicators")
@@ -115,7 +117,7 @@ def test_open_comments_block_approval_until_each_is_answered(in_review, hr):
     assert comment.status == CommentStatus.ACCEPTED and comment.resolved_by == hr
     with pytest.raises(ValidationError, match="already accepted"):
         services.review_comment_resolve(comment=comment, actor=hr, accept=False, reply="Changed my mind")
-    assert services.version_approve(version=in_review, actor=hr, change_note="Ready").status == VersionStatus.APPROVED
+    assert services.version_approve(version=in_review, actor=co_signer(hr), password=TEST_PASSWORD, change_note="Ready").status == VersionStatus.APPROVED
 
 
 def test_comments_are_taken_only_while_in_review(draft, hr):

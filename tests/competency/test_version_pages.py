@@ -8,9 +8,10 @@ import pytest
 from competency import services
 from competency.models import Competency, Framework, IsoClause, VersionStatus
 from competency.starter import STARTER_CODE, load_starter_framework
-from tests.helpers import text, build_framework, publish
+from signatures import services as signing
+from tests.helpers import build_framework, co_signer, publish, text
 from tests.conftest import interop
-from tests.factories import UserFactory
+from tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,8 +44,9 @@ def test_tree_list_and_diff_queries_do_not_grow_with_the_framework(client, hr, s
         # session, user, count, the page of frameworks (latest and published versions as subqueries)
         "/frameworks/": 4,
         # session, user, version, levels, areas, competencies, their clauses, related links, indicators,
-        # "any comments?"
-        f"/frameworks/versions/{v1.pk}/": 10,
+        # "any comments?"; its signatures, and the content they cover (levels, areas, competencies, their
+        # clauses and indicators) hashed again to tell whether each is still valid
+        f"/frameworks/versions/{v1.pk}/": 16,
         # session, user, the two versions, two trees of six queries each, the version picker
         f"/frameworks/versions/{v2.pk}/diff/{v1.pk}/": 17,
         # session, user, framework, "may it be deleted?" (any version beyond draft), its versions with their
@@ -167,9 +169,17 @@ def test_the_iso_clauses_match_the_published_list():
     assert list(IsoClause.objects.values_list("number", "title")) == expected  # in clause order, 10 after 9
 
 
-def test_the_starter_framework_is_published_with_indicators_at_every_level(hr):
+def test_the_starter_framework_alone_waits_in_review_for_a_signed_approval(hr):
     version, created = load_starter_framework(owner=hr)
-    assert created and version.status == VersionStatus.PUBLISHED and version.approved_by == hr
+    assert created and version.status == VersionStatus.IN_REVIEW and not version.approved_by
+    assert not signing.signatures_for(version)
+
+
+def test_the_starter_framework_is_published_with_indicators_at_every_level(hr):
+    quality = co_signer(hr)
+    version, created = load_starter_framework(owner=hr, approver=quality, password=TEST_PASSWORD)
+    assert created and version.status == VersionStatus.PUBLISHED and version.approved_by == quality
+    assert version.created_by == hr and [s.signer for s in signing.signatures_for(version)] == [quality]
     assert list(version.areas.values_list("name", flat=True)) == [
         "Strategic Vision", "Process Improvement", "Compliance Awareness", "Risk Management",
         "People Management", "Quality Culture", "Customer Focus", "Digital & Data Literacy"]

@@ -6,6 +6,8 @@ from competency import services as framework_services
 from tests.factories import PersonFactory, UserFactory
 from tests.helpers import build_framework, text, visible_text
 from tests.world import build_world
+from tests.factories import TEST_PASSWORD
+from tests.helpers import co_signer
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +102,7 @@ def test_each_person_sees_their_to_dos(client, django_capture_on_commit_callback
     assert "Approve the role profile Colleague role" in todos  # a draft with requirements
     framework_services.review_comment_resolve(comment=world.objects["comment"], actor=hr, accept=True, reply="Done")
     assert f"Approve {review}" in text(client.get("/"))
-    framework_services.version_approve(version=review, actor=hr, change_note="Ready")
+    framework_services.version_approve(version=review, actor=co_signer(hr), password=TEST_PASSWORD, change_note="Ready")
     assert f"Publish {review}" in text(client.get("/"))
     client.force_login(world.user("auditor"))
     assert 'data-testid="todos"' not in text(client.get("/"))

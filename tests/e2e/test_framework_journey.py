@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from accounts.models import Role
 from competency.models import FrameworkVersion
 from tests.e2e.conftest import open_menu, sign_in
-from tests.factories import UserFactory
+from tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_hr_builds_reviews_approves_publishes_and_revises_a_framework(page, browser, live_server):
     UserFactory(email="hannah@example.com", first_name="Hannah", last_name="Reid", role=Role.HR)
     UserFactory(email="sam@example.com", first_name="Sam", last_name="Stakeholder")
+    UserFactory(email="quentin@example.com", first_name="Quentin", last_name="Moss", role=Role.QUALITY)
     base = live_server.url
     sign_in(page, base, "hannah@example.com")
 
@@ -72,10 +73,30 @@ def test_hr_builds_reviews_approves_publishes_and_revises_a_framework(page, brow
     expect(page.get_by_test_id("comment")).to_contain_text("Added it to level 1.")
 
     page.get_by_role("link", name="Read the whole framework").click()
+    version_url = page.url
+    # Hannah wrote it, so segregation of duties sends her to the quality manager for the signature.
     page.get_by_role("link", name="Approve…").click()
-    page.get_by_label("Change note").fill("First version for the plant.")
-    page.get_by_role("button", name=re.compile("Approve as")).click()
-    expect(page.get_by_test_id("approval")).to_contain_text("Hannah Reid")
+    expect(page.get_by_test_id("segregation")).to_contain_text("Quentin Moss may sign it")
+    approve_url = page.url
+
+    quality = browser.new_context()
+    quentin = quality.new_page()
+    sign_in(quentin, base, "quentin@example.com")
+    quentin.goto(approve_url)
+    expect(quentin.get_by_test_id("segregation")).to_have_count(0)
+    quentin.get_by_label("Change note").fill("First version for the plant.")
+    quentin.get_by_label("Your password").fill("not my password")
+    quentin.get_by_role("button", name=re.compile("Sign and approve as")).click()
+    expect(quentin.get_by_text("That is not your password. Nothing was signed.")).to_be_visible()
+    quentin.get_by_label("Your password").fill(TEST_PASSWORD)
+    quentin.get_by_role("button", name=re.compile("Sign and approve as")).click()
+    expect(quentin.get_by_test_id("approval")).to_contain_text("Quentin Moss")
+    signatures = quentin.get_by_test_id("signatures")
+    expect(signatures).to_contain_text("Valid")
+    expect(signatures).to_contain_text("Approved by Quentin Moss (Quality manager)")
+    quality.close()
+
+    page.goto(version_url)
     page.get_by_role("link", name="Publish…").click()
     page.get_by_role("button", name="Publish").click()
     expect(page.locator("[data-status=published]")).to_be_visible()

@@ -11,7 +11,7 @@ from accounts.models import Role
 from competency.starter import load_starter_framework
 from profiles.models import Person
 from tests.e2e.conftest import open_menu, sign_in
-from tests.factories import UserFactory
+from tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,9 +23,10 @@ PEOPLE_CSV = (
 )
 
 
-def test_hr_builds_units_a_role_profile_and_imports_people(page, live_server):
+def test_hr_builds_units_a_role_profile_and_imports_people(page, browser, live_server):
     hr = UserFactory(email="hannah@example.com", first_name="Hannah", last_name="Reid", role=Role.HR)
-    load_starter_framework(owner=hr)
+    signer = UserFactory(email="quentin@example.com", first_name="Quentin", last_name="Moss", role=Role.QUALITY)
+    load_starter_framework(owner=hr, approver=signer, password=TEST_PASSWORD)
     base = live_server.url
     sign_in(page, base, "hannah@example.com")
 
@@ -65,10 +66,21 @@ def test_hr_builds_units_a_role_profile_and_imports_people(page, live_server):
     page.get_by_role("button", name="Save behaviours and indicators").click()
     expect(page.get_by_test_id("kpis")).to_contain_text("≥ 80 %")
 
+    # HR wrote the profile; the quality manager signs it (segregation of duties).
     page.get_by_role("link", name="Approve…").click()
-    page.get_by_label("Change note").fill("First revision.")
-    page.get_by_role("button", name=re.compile("Approve as")).click()
-    expect(page.get_by_text("Shift Leader is approved.")).to_be_visible()
+    expect(page.get_by_test_id("segregation")).to_contain_text("Quentin Moss may sign it")
+    approve_url = page.url
+    quality = browser.new_context()
+    quentin = quality.new_page()
+    sign_in(quentin, base, "quentin@example.com")
+    quentin.goto(approve_url)
+    quentin.get_by_label("Change note").fill("First revision.")
+    quentin.get_by_label("Your password").fill(TEST_PASSWORD)
+    quentin.get_by_role("button", name=re.compile("Sign and approve as")).click()
+    expect(quentin.get_by_text("Shift Leader is approved.")).to_be_visible()
+    expect(quentin.get_by_test_id("signatures")).to_contain_text("Approved by Quentin Moss")
+    quality.close()
+    page.reload()
 
     open_menu(page, "People")
     page.get_by_role("link", name="Import people").click()

@@ -20,6 +20,7 @@ from competency.models import IsoClause, ProficiencyScale
 from profiles import services as profile_services
 from tests.e2e.conftest import sign_in
 from tests.factories import TEST_PASSWORD, PersonFactory, UserFactory
+from tests.helpers import co_signer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,7 +60,7 @@ def _published_version(hr, *, code: str, scale, competencies) -> object:
         competency_services.indicators_replace(competency=competency, indicators={
             level: [f"Shows {competency_code} at level {level}"] for level in levels})
     competency_services.version_submit_for_review(version=version, actor=hr)
-    competency_services.version_approve(version=version, actor=hr, change_note="Approved for use")
+    competency_services.version_approve(version=version, actor=co_signer(hr), password=TEST_PASSWORD, change_note="Approved for use")
     return competency_services.version_publish(version=version, actor=hr, effective_date=version.created_at.date())
 
 
@@ -71,7 +72,7 @@ def _approved_profile(hr, version, *, code: str, name: str, competencies):
         profile_services.RequirementInput(by_code[competency_code], level, Decimal("1.5"), level >= 5)
         for competency_code, _name, level in competencies
     ])
-    return profile_services.profile_approve(profile=profile, actor=hr, change_note="First revision")
+    return profile_services.profile_approve(profile=profile, actor=co_signer(hr), password=TEST_PASSWORD, change_note="First revision")
 
 
 def build_profiles() -> dict:

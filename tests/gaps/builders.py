@@ -32,6 +32,8 @@ from profiles import services as profiles
 from tests.assessments.builders import Team, answer, close, open_now, team_cycle
 from tests.factories import PersonFactory, UserFactory
 from tests.helpers import published_framework
+from tests.factories import TEST_PASSWORD
+from tests.helpers import co_signer
 
 #: (required level, weight, critical) of one requirement.
 Requirement = tuple[int, Any, bool]
@@ -43,7 +45,7 @@ def set_requirements(profile, actor, requirements: dict) -> Any:
     profiles.requirements_set(profile=profile, requirements=[
         profiles.RequirementInput(competency, level, Decimal(str(weight)), critical)
         for competency, (level, weight, critical) in requirements.items()])
-    return profiles.profile_approve(profile=profile, actor=actor, change_note="Requirements for the gap tests")
+    return profiles.profile_approve(profile=profile, actor=co_signer(actor), password=TEST_PASSWORD, change_note="Requirements for the gap tests")
 
 
 def released_team(*, peers: int = 3, reports: int = 3, externals: int = 0, manager: bool = True,

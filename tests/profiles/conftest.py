@@ -7,6 +7,8 @@ import pytest
 from profiles import services
 from tests.factories import OrgUnitFactory
 from tests.helpers import published_framework
+from tests.factories import TEST_PASSWORD
+from tests.helpers import co_signer
 
 
 @pytest.fixture
@@ -26,4 +28,4 @@ def profile(version, hr):
                                       actor=hr)
     competency = version.competencies.get(code="A0-00")
     services.requirements_set(profile=profile, requirements=[services.RequirementInput(competency, 3, Decimal(1), True)])
-    return services.profile_approve(profile=profile, actor=hr, change_note="First")
+    return services.profile_approve(profile=profile, actor=co_signer(hr), password=TEST_PASSWORD, change_note="First")

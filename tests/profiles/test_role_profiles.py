@@ -13,6 +13,8 @@ from profiles import services
 from profiles.models import ProfileStatus, Requirement, RoleProfile
 from tests.helpers import text
 from tests.world import build_world
+from tests.factories import TEST_PASSWORD
+from tests.helpers import co_signer
 
 pytestmark = pytest.mark.django_db
 
@@ -82,15 +84,15 @@ def test_a_forged_grid_with_a_competency_twice_or_from_elsewhere_is_refused(clie
 def test_approval_needs_requirements_and_a_note_and_counts_revisions(version, hr):
     profile = services.profile_create(name="QM", code="qm", description="", framework_version=version, actor=hr)
     with pytest.raises(ValidationError, match="without requirements cannot be approved"):
-        services.profile_approve(profile=profile, actor=hr, change_note="Go")
+        services.profile_approve(profile=profile, actor=co_signer(hr), password=TEST_PASSWORD, change_note="Go")
     services.requirements_set(profile=profile, requirements=[
         services.RequirementInput(version.competencies.first(), 3, Decimal(1), False)])
     with pytest.raises(ValidationError, match="Say what this revision changes"):
-        services.profile_approve(profile=profile, actor=hr, change_note="")
-    approved = services.profile_approve(profile=profile, actor=hr, change_note="First")
-    assert (approved.status, approved.revision, approved.approved_by) == (ProfileStatus.APPROVED, 1, hr)
+        services.profile_approve(profile=profile, actor=co_signer(hr), password=TEST_PASSWORD, change_note="")
+    approved = services.profile_approve(profile=profile, actor=co_signer(hr), password=TEST_PASSWORD, change_note="First")
+    assert (approved.status, approved.revision, approved.approved_by) == (ProfileStatus.APPROVED, 1, co_signer(hr))
     with pytest.raises(ValidationError, match="already approved"):
-        services.profile_approve(profile=approved, actor=hr, change_note="Again")
+        services.profile_approve(profile=approved, actor=co_signer(hr), password=TEST_PASSWORD, change_note="Again")
 
 
 def test_changing_an_approved_profile_makes_it_a_draft_again_and_history_keeps_the_approved_state(profile, version, hr):
@@ -99,7 +101,7 @@ def test_changing_an_approved_profile_makes_it_a_draft_again_and_history_keeps_t
     profile.refresh_from_db()
     assert profile.status == ProfileStatus.DRAFT and profile.revision == 1
     assert profile.history.filter(status=ProfileStatus.APPROVED).exists()
-    services.profile_approve(profile=profile, actor=hr, change_note="Raised to 4")
+    services.profile_approve(profile=profile, actor=co_signer(hr), password=TEST_PASSWORD, change_note="Raised to 4")
     profile.refresh_from_db()
     assert profile.revision == 2
     old = Requirement.history.filter(profile_id=profile.pk, required_level=3)
@@ -149,13 +151,13 @@ def test_moving_to_a_newer_version_shows_changed_and_lost_requirements_then_appl
     services.requirements_set(profile=profile, requirements=[
         services.RequirementInput(version.competencies.get(code=code), 3, Decimal(1), False)
         for code in ("A0-00", "A0-01", "A0-02")])
-    services.profile_approve(profile=profile, actor=hr, change_note="First")
+    services.profile_approve(profile=profile, actor=co_signer(hr), password=TEST_PASSWORD, change_note="First")
     v2 = framework_services.version_revise(version=version, actor=hr)
     framework_services.competency_delete(competency=v2.competencies.get(code="A0-02"))
     renamed = v2.competencies.get(code="A0-01")
     framework_services.competency_update(competency=renamed, code="A0-01", name="Renamed", description="", clauses=[])
     framework_services.version_submit_for_review(version=v2, actor=hr)
-    framework_services.version_approve(version=v2, actor=hr, change_note="Second")
+    framework_services.version_approve(version=v2, actor=co_signer(hr), password=TEST_PASSWORD, change_note="Second")
     v2 = framework_services.version_publish(version=v2, actor=hr, effective_date=v2.created_at.date())
 
     client.force_login(hr)
@@ -211,7 +213,7 @@ def test_people_see_the_approved_requirements_until_a_change_is_approved(client)
     assert "level 3" in text(client.get("/"))
     client.force_login(hr)
     assert "changes that are not approved yet" in text(client.get(f"/profiles/{profile.pk}/"))
-    services.profile_approve(profile=profile, actor=hr, change_note="Raised to 5")
+    services.profile_approve(profile=profile, actor=co_signer(hr), password=TEST_PASSWORD, change_note="Raised to 5")
     client.force_login(world.user("leader"))
     page = text(client.get(f"/people/{world.people['leader'].pk}/"))
     assert "As approved in revision 2" in page and "level 5" in page
@@ -275,7 +277,7 @@ def test_moving_a_profile_follows_a_competency_whose_code_changed(version, hr):
     renamed = v2.competencies.get(code="A0-00")
     framework_services.competency_update(competency=renamed, code="NEW-00", name=renamed.name, description="", clauses=[])
     framework_services.version_submit_for_review(version=v2, actor=hr)
-    framework_services.version_approve(version=v2, actor=hr, change_note="Codes")
+    framework_services.version_approve(version=v2, actor=co_signer(hr), password=TEST_PASSWORD, change_note="Codes")
     v2 = framework_services.version_publish(version=v2, actor=hr, effective_date=v2.created_at.date())
     rows = services.migration_preview(profile, v2)
     assert [(row.outcome, row.details) for row in rows] == [("changed", ["Code changed: A0-00 → NEW-00."])]

@@ -383,7 +383,10 @@ def test_the_demo_catalogue_is_seeded_once_with_upcoming_sessions(hr):
     from competency.starter import load_starter_framework
     from demo.seed_training import seed_training
 
-    version, _created = load_starter_framework(owner=hr)
+    from tests.factories import TEST_PASSWORD
+    from tests.helpers import co_signer
+
+    version, _created = load_starter_framework(owner=hr, approver=co_signer(hr), password=TEST_PASSWORD)
     competencies = {c.code: c for c in version.competencies.all()}
     first = seed_training(hr, competencies)
     again = seed_training(hr, competencies)
