@@ -7,3 +7,6 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import rules  # noqa: F401
+        from .pdf import register_documents
+
+        register_documents()

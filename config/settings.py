@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     # Proficio, in dependency order: each app may import only those above it.
     "core",
     "accounts",
+    "documents",
     "signatures",
     "competency",
     "profiles",
@@ -232,6 +233,11 @@ MAX_IMPORT_FILE_BYTES = env_int("MAX_IMPORT_FILE_BYTES", 10 * 1024 * 1024, minim
 MAX_EVIDENCE_FILE_BYTES = env_int("MAX_EVIDENCE_FILE_BYTES", 5 * 1024 * 1024, minimum=1024)
 CERTIFICATE_REMINDER_DAYS = env_int("CERTIFICATE_REMINDER_DAYS", 30, minimum=1)
 
+# PDFs (core/pdf.py): DejaVu fonts from these local files (Debian fonts-dejavu-core); nothing is fetched over HTTP.
+PDF_FONT_DIR = env_str("PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
+# The organisation named in every PDF's header and as its author ("Proficio" when unset).
+ORGANISATION_NAME = env_str("ORGANISATION_NAME", "")
+
 # Email: the console unless an SMTP host is configured.
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_BACKEND = env_str(
@@ -293,6 +299,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "proficio"
+# PDFs render in a queue of their own, on workers recycled every few tasks (Procfile `pdf:`):
+# WeasyPrint's memory grows with each render.
+PDF_QUEUE = "pdf"
+CELERY_TASK_ROUTES = {"documents.tasks.*": {"queue": PDF_QUEUE}}
 CELERY_BEAT_SCHEDULE = {
     "purge-stale-imports": {"task": "competency.tasks.purge_stale_imports", "schedule": timedelta(hours=6)},
     "purge-people-imports": {"task": "profiles.tasks.purge_people_imports", "schedule": timedelta(hours=6)},

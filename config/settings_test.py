@@ -23,6 +23,8 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Each pytest-xdist process gets its own queue, so its worker never picks up another process's tasks
 # (which would look in another test database).
 CELERY_TASK_DEFAULT_QUEUE = f"proficio-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+PDF_QUEUE = f"pdf-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+CELERY_TASK_ROUTES = {"documents.tasks.*": {"queue": PDF_QUEUE}}
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 # The test runner turns DEBUG off; the live server still serves assets from the packages, as in development.
 WHITENOISE_USE_FINDERS = True

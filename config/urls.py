@@ -17,6 +17,8 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("gaps/", include("gaps.urls")),
     path("training/", include("training.urls")),
+    path("plans/", include("devplans.urls")),
+    path("documents/", include("documents.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

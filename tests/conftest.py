@@ -130,6 +130,12 @@ def _worker_environment() -> dict[str, str]:
     return env
 
 
+def worker_log_path() -> Path:
+    """The log of this test process's Celery worker: one per queue, since the pytest-xdist processes
+    share MEDIA_ROOT (the controller sets it for all of them)."""
+    return Path(settings.MEDIA_ROOT) / f"celery-worker-{settings.CELERY_TASK_DEFAULT_QUEUE}.log"
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(redis_url, postgres, django_db_setup, django_db_blocker):
     """A real Celery worker in its own process, on Redis, reading this process's test database.
@@ -140,10 +146,11 @@ def celery_worker_process(redis_url, postgres, django_db_setup, django_db_blocke
 
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     node = f"{queue}@{os.uname().nodename}"
-    log_path = Path(settings.MEDIA_ROOT) / "celery-worker.log"
+    log_path = worker_log_path()
     with django_db_blocker.unblock(), open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--queues", queue,
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+             "--queues", f"{queue},{settings.PDF_QUEUE}",
              "--hostname", node, "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
             cwd=REPO_ROOT, env=_worker_environment(), stdout=log, stderr=subprocess.STDOUT,
         )

@@ -12,10 +12,8 @@ import re
 import time
 from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
@@ -23,8 +21,9 @@ from assessments import tasks
 from assessments.models import OPEN_STATUSES, Cycle, CycleEmail, EmailKind, Group, Questionnaire
 from config.celery import app
 from tests.assessments.builders import answer, team_cycle
+from tests.conftest import worker_log_path
 
-WORKER_LOG = Path(settings.MEDIA_ROOT) / "celery-worker.log"
+WORKER_LOG = worker_log_path()
 SENT_LINE = re.compile(r"Task assessments\.tasks\.send_recorded_emails\[[^\]]+\] succeeded in [\d.e-]+s: (\d+)")
 
 

@@ -417,8 +417,9 @@ def test_the_results_page_costs_the_same_in_a_cycle_of_4_or_400_leaders(client, 
     close(team.cycle, team.hr)
     release_cycle(team.cycle, actor=team.hr)
     client.force_login(team.leader.user)
-    # nine, whatever the size of the cycle: the session and user, the participation with its cycle and
-    # leader, the reader's person, the scale's levels, the shown cells and comments, and the shell's
-    with django_assert_num_queries(9):
+    # ten, whatever the size of the cycle: the session and user, the participation with its cycle and
+    # leader, the reader's person, the scale's levels, the shown cells and comments, the PDF panel's latest
+    # document, and the shell's
+    with django_assert_num_queries(10):
         response = client.get(results_url(team))
     assert response.status_code == 200 and "From peer" in response.content.decode()

@@ -11,10 +11,8 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from assessments.models import CellLabel, CycleStatus, Group, Participant
 from assessments.release import start_release
@@ -23,9 +21,10 @@ from gaps import compute, services, tasks
 from gaps.models import Aggregate, Analysis, AnalysisStatus, GapStatus, LeaderGap, RequirementGap
 from tests.assessments.builders import close
 from tests.gaps.builders import figures, released_team, stored_cycle, stored_leader
+from tests.conftest import worker_log_path
 
 pytestmark = pytest.mark.services
-WORKER_LOG = Path(settings.MEDIA_ROOT) / "celery-worker.log"
+WORKER_LOG = worker_log_path()
 TIMEOUT = 60
 
 

@@ -6,6 +6,7 @@ from django.test.utils import setup_databases, setup_test_environment, teardown_
 from demo.bench import run_page_bench, run_scenarios
 from demo.bench_assessments import run_assessment_bench
 from demo.bench_gaps import run_gap_bench
+from demo.bench_pdf import run_pdf_bench
 from demo.bench_training import run_training_bench
 
 
@@ -15,13 +16,13 @@ class Command(BaseCommand):
             "360° assessments (opening, release, progress and results pages, saving answers under load), then the "
             "gap analysis of 10,000 leaders (the task against its one-statement floor, a Celery worker's memory, "
             "the heatmap pages), then the training matrix page at 30 and 10,000 people and its 10,000-person XLSX "
-            "export.")
+            "export, then the PDFs (render time against plain WeasyPrint, a pdf worker's memory over 200 renders).")
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--part", choices=["all", "scenarios", "pages", "assessments", "gaps", "training"],
+        parser.add_argument("--part", choices=["all", "scenarios", "pages", "assessments", "gaps", "training", "pdf"],
                             default="all",
                             help="Run only the scenarios, the page timings, the 360° assessments, the gap analysis "
-                                 "or the training matrix (default: all).")
+                                 "the training matrix or the PDFs (default: all).")
         parser.add_argument("--repeats", type=int, default=30, help="Measured requests per page and size (default 30).")
         parser.add_argument("--warmup", type=int, default=3, help="Unmeasured rounds first (default 3).")
 
@@ -43,6 +44,9 @@ class Command(BaseCommand):
             if part in {"all", "training"}:
                 self.stdout.write("\nTraining matrix at 30 and 10,000 people, and its XLSX export at 10,000")
                 run_training_bench(self.stdout.write, warmup=warmup, repeats=max(1, repeats))
+            if part in {"all", "pdf"}:
+                self.stdout.write("\nPDFs: render time against plain WeasyPrint, and a pdf worker's memory over 200 renders")
+                run_pdf_bench(self.stdout.write, warmup=warmup, repeats=max(1, repeats))
         finally:
             teardown_test_environment()
 
