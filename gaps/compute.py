@@ -52,6 +52,7 @@ from .models import (
     RequirementGap,
     UnitTree,
 )
+from .signals import analysis_finished
 
 logger = logging.getLogger(__name__)
 
@@ -440,4 +441,5 @@ def finish(analysis_id: int) -> Analysis:
             _delete_rows([a.pk for a in others])
         if not newest.current:
             Analysis.objects.filter(pk=newest.pk).update(current=True)
+        transaction.on_commit(lambda: analysis_finished.send(sender=Analysis, analysis_id=newest.pk))
         return Analysis.objects.get(pk=analysis_id)

@@ -365,3 +365,27 @@ def _training_rows() -> list[Row]:
 
 
 MATRIX += _training_rows()
+
+
+# --- documents (tests/access_documents.py)
+
+
+def _documents_rows() -> list[Row]:
+    from tests import access_documents
+
+    return access_documents.ROWS
+
+
+MATRIX += _documents_rows()
+
+
+# --- development plans (tests/access_devplans.py)
+
+
+def _devplans_rows() -> list[Row]:
+    from tests import access_devplans
+
+    return access_devplans.ROWS
+
+
+MATRIX += _devplans_rows()

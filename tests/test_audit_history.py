@@ -26,7 +26,7 @@ def test_every_controlled_record_is_tracked():
             "competency.FrameworkVersion", "competency.CompetencyArea", "competency.Competency",
             "competency.BehaviouralIndicator", "competency.ReviewComment", "profiles.OrgUnit", "profiles.Person",
             "profiles.RoleProfile", "profiles.Requirement", "profiles.ExpectedBehaviour",
-            "profiles.PerformanceIndicator"} <= labels
+            "profiles.PerformanceIndicator", "devplans.Plan", "devplans.Objective", "devplans.Action"} <= labels
 
 
 def test_the_newest_history_row_of_every_record_equals_it_whatever_changed_it(client):

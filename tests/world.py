@@ -53,6 +53,8 @@ def build_world() -> World:
     add_assessments(world)
     add_gaps(world)
     add_training(world)
+    add_documents(world)
+    add_devplans(world)
     return world
 
 
@@ -62,6 +64,20 @@ def add_training(world: World) -> None:
 
     for part in (world_training_catalogue, world_training_enrolments, world_training_evidence, world_training_reviews):
         part.add(world)
+
+
+def add_devplans(world: World) -> None:
+    """The development plans (tests/world_devplans.py says what it adds)."""
+    from tests import world_devplans
+
+    world_devplans.add(world)
+
+
+def add_documents(world: World) -> None:
+    """The documents app's objects (tests/world_documents.py says what it adds)."""
+    from tests import world_documents
+
+    world_documents.add(world)
 
 
 def add_gaps(world: World) -> None:

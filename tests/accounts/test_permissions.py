@@ -62,6 +62,7 @@ OWNERS = {
     "analysis": "gaps", "gaps": "gaps", "leadergap": "gaps",
     "programme": "training", "session": "training", "enrolment": "training", "certificate": "training",
     "record": "training", "evidence": "training", "signoff": "training", "review": "training", "matrix": "training",
+    "plan": "devplans",
 }
 
 
@@ -78,7 +79,8 @@ def test_the_engine_holds_no_rule_and_imports_no_app():
 
     source = Path(permissions.__file__).read_text()
     assert "\n@rule(" not in source and "\n@scope(" not in source
-    for app in ("competency", "profiles", "dashboard", "assessments", "gaps", "training", "devplans"):
+    for app in ("signatures", "documents", "competency", "profiles", "dashboard", "assessments", "gaps", "training",
+                "devplans"):
         assert f"from {app}" not in source and f"import {app}" not in source and f'"{app}"' not in source
 
 

@@ -343,10 +343,10 @@ def test_a_leaders_page_costs_the_same_queries_at_any_number_of_competencies(cli
     # leader's row, the scale, the requirement rows, the trend's rows and the navigation's "has reports?";
     # "My gaps" finds the participation first, the leader's page checks the reader against it instead;
     # and training's panels: the leader's expired certificates, the programmes aimed at the gaps' competencies
-    # (none here: one query each)
-    with django_assert_num_queries(13):
+    # (none here: one query each); and devplans' panel: the leader's open plan
+    with django_assert_num_queries(14):
         assert client.get(reverse("gaps:mine")).status_code == 200
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         assert client.get(reverse("gaps:leader", args=[team.participant.pk])).status_code == 200
 
 

@@ -34,6 +34,7 @@ from accounts.permissions import require
 from core.db import queue_after_commit
 from core.emails import absolute_url, render_plain
 
+from ..signals import enrolment_completed
 from ..models import (
     ACTIVE_ENROLMENT,
     EffectivenessReview,
@@ -213,6 +214,7 @@ def record_completion(enrolment: Enrolment, *, attended: bool, completed_on: dat
     _save(enrolment, actor)
     if completed:
         open_reviews(enrolment, actor=actor)
+        transaction.on_commit(lambda: enrolment_completed.send(sender=Enrolment, enrolment_id=enrolment.pk))
     return enrolment
 
 
