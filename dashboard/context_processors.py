@@ -27,6 +27,8 @@ class NavItem:
     leaders_only: bool = False
     #: Shown to leaders with reports only (a manager's pages).
     managers_only: bool = False
+    #: Not shown to leaders (their own entry leads to the same pages, e.g. "My plan" beside "Plans").
+    hidden_from_leaders: bool = False
 
     @property
     def url(self) -> str:
@@ -43,8 +45,10 @@ NAVIGATION: list[NavItem] = [
     NavItem("360° cycles", "assessments:cycle_list", "fa-arrows-rotate", "cycle.browse"),
     NavItem("Gaps", "gaps:heatmap", "fa-chart-column", "analysis.browse"),
     NavItem("Training", "training:programme_list", "fa-graduation-cap", "programme.browse"),
+    NavItem("Plans", "devplans:plan_list", "fa-route", "plan.browse", hidden_from_leaders=True),
     NavItem("Questionnaires", "assessments:my_questionnaires", "fa-list-check", "questionnaire.browse", leaders_only=True),
     NavItem("My gaps", "gaps:mine", "fa-bullseye", "gaps.mine", leaders_only=True),
+    NavItem("My plan", "devplans:mine", "fa-route", "plan.draft", leaders_only=True),
     NavItem("My team", "gaps:team", "fa-people-group", "gaps.team", managers_only=True),
     NavItem("Accounts", "accounts:account_list", "fa-user-shield", "account.browse"),
 ]
@@ -60,9 +64,9 @@ def shell(request: HttpRequest) -> dict:
         is_manager = user.role == Role.LEADER and manages_anyone(user)
         path = request.path
         for item in NAVIGATION:
-            if item.managers_only and not is_manager:
+            if (item.managers_only and not is_manager) or (item.hidden_from_leaders and user.role == Role.LEADER):
                 continue
-            if can(user, item.action) and (not item.leaders_only or user.role == Role.LEADER):
+            if (not item.leaders_only or user.role == Role.LEADER) and can(user, item.action):
                 items.append({"label": item.label, "url": item.url, "icon": item.icon, "active": False})
         # The active entry is the one whose address is the longest start of this page's path, so that
         # /assessments/mine/ marks "My questionnaires", not "360° cycles" (/assessments/).

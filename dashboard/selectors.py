@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 
-from accounts.permissions import is_managing
+from accounts.models import Role
+from accounts.permissions import is_managing, visible
 from competency.models import CommentStatus, Framework, FrameworkVersion, ReviewComment, ReviewInvitation, VersionStatus
 from core.db import count_of
+from devplans.models import Plan, PlanStatus
 from profiles.models import Person, ProfileStatus, Requirement, RoleProfile
 from profiles.rules import person_of
 from profiles.selectors import profile_sheet
@@ -54,8 +56,9 @@ class Todo:
 
 def todos(user) -> list[Todo]:
     """What waits for this person: reviews to comment on, comments to answer, versions and profiles
-    to approve or publish. Three queries for managers, one for everyone else."""
-    items: list[Todo] = []
+    to approve or publish, development plans to submit or to decide. Four queries for HR and quality,
+    two for leaders, one for auditors."""
+    items: list[Todo] = plan_todos(user)
     invitations = (
         ReviewInvitation.objects.filter(user=user, version__status=VersionStatus.IN_REVIEW)
         .select_related("version__framework")
@@ -103,6 +106,27 @@ def todos(user) -> list[Todo]:
             detail += f" · held by {profile.holders}"
         items.append(Todo("approve-profile", f"Approve the role profile {profile.name}",
                           reverse("profiles:profile_approve", args=[profile.pk]), detail))
+    return items
+
+
+def plan_todos(user) -> list[Todo]:
+    """The user's own plan while it is a draft (returned or not yet submitted), and the submitted plans
+    of the people whose plans they may see (a manager's line; everyone's for HR and quality). One query."""
+    if user.role == Role.AUDITOR:
+        return []
+    plans = (visible(user, "plan", Plan.objects.all())
+             .filter(Q(person__user=user, status=PlanStatus.DRAFT) | Q(status=PlanStatus.SUBMITTED) & ~Q(person__user=user))
+             .select_related("person__user").order_by("submitted_at", "pk")[:TODO_LIMIT])
+    items = []
+    for plan in plans:
+        url = reverse("devplans:plan_detail", args=[plan.pk])
+        if plan.person.user_id == user.pk:
+            items.append(Todo("plan-returned", "Your development plan was returned", url, "see the comments, edit, submit again")
+                         if plan.returned_comment else Todo("plan-draft", "Submit your development plan", url, "a draft"))
+        else:
+            items.append(Todo("plan-approve", f"Approve the development plan of {plan.person}",
+                              reverse("devplans:approve", args=[plan.pk]),
+                              f"submitted {plan.submitted_at:%-d %b %Y}" if plan.submitted_at else "submitted"))
     return items
 
 

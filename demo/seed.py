@@ -18,6 +18,7 @@ from accounts.models import Role, User
 from competency.starter import load_starter_framework
 from demo.profiles import ensure_role_profiles
 from demo.seed_assessments import seed_demo_cycles
+from demo.seed_devplans import seed_devplans
 from demo.seed_training import seed_training
 from profiles.models import OrgUnit, Person
 
@@ -66,6 +67,7 @@ class SeedReport:
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     cycles: list[str] = field(default_factory=list)
     training: list[str] = field(default_factory=list)
+    plans: list[str] = field(default_factory=list)
 
 
 def _leader_identity(index: int) -> tuple[str, str, str]:
@@ -211,6 +213,7 @@ def seed_demo_organisation(leaders: int = 30) -> SeedReport:
     _assign_roles(leaders, ensure_role_profiles(version=version, owner=hr, approver=quality, password=DEMO_PASSWORD))
     report.cycles = seed_demo_cycles().lines()
     report.training = seed_training(hr, {c.code: c for c in version.competencies.all()})
+    report.plans = seed_devplans(domain=DEMO_DOMAIN, password=DEMO_PASSWORD)
     return report
 
 

@@ -71,17 +71,18 @@ def test_dashboard_queries_do_not_grow_with_the_organisation(client, reports, dj
     for _ in range(reports):
         PersonFactory(manager=world.people["manager"])
     client.force_login(world.user("hr"))
-    # session, user, review requests, versions to approve or publish, profiles to approve, the people,
-    # frameworks and role profiles aggregates, open cycles with their counts, the newest gap analysis and
-    # its top gaps, and the overdue effectiveness reviews (none: one count)
-    with django_assert_num_queries(12):
+    # session, user, plans to decide, review requests, versions to approve or publish, profiles to approve,
+    # the people, frameworks and role profiles aggregates, open cycles with their counts, the newest gap
+    # analysis and its top gaps, and the overdue effectiveness reviews (none: one count)
+    with django_assert_num_queries(13):
         assert client.get("/").status_code == 200
     client.force_login(world.user("manager"))
     # session, user, review requests, own person, person with unit, manager and role, reports, the role's
     # scale levels (its approved requirements are stored with it), "has active reports?" for the header badge,
     # questionnaires to answer, open participations, and the latest results (participation, scale levels,
-    # shown cells, shown comments), the latest gaps, and (a manager) their line's overdue reviews: none, one count
-    with django_assert_num_queries(16):
+    # shown cells, shown comments), the latest gaps, and (a manager) their line's overdue reviews: none, one count;
+    # and the plans of their line waiting for their decision
+    with django_assert_num_queries(17):
         assert client.get("/").status_code == 200
 
 
@@ -148,3 +149,21 @@ def test_a_leader_sees_what_to_answer_and_their_latest_results(client):
     assert "My questionnaires 0 to answer" in page and "Nothing to answer right now" in page
     assert "My latest results Cycle leadership" in page
     assert "4 hidden strengths" in page and "0 blind spots" in page
+
+
+def test_plans_waiting_for_a_decision_and_a_returned_plan_are_on_the_home_pages(client):
+    from devplans.models import Plan, PlanStatus
+
+    world = build_world()
+    leader, manager = world.people["leader"], world.user("manager")
+    plan = Plan.objects.filter(person=leader).exclude(status=PlanStatus.COMPLETED).first()
+    Plan.objects.filter(pk=plan.pk).update(status=PlanStatus.SUBMITTED)
+    client.force_login(manager)
+    assert f"Approve the development plan of {leader}" in visible_text(client.get("/"))
+    client.force_login(world.user("colleague"))
+    assert "Approve the development plan" not in visible_text(client.get("/"))
+    Plan.objects.filter(pk=plan.pk).update(status=PlanStatus.DRAFT, returned_comment="Add a date for the check.")
+    client.force_login(world.user("leader"))
+    assert "Your development plan was returned" in visible_text(client.get("/"))
+    client.force_login(manager)
+    assert "Approve the development plan" not in visible_text(client.get("/"))
