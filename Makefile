@@ -52,7 +52,8 @@ system-deps-browser:
 # then the 360° assessments at 30 and 10,000 leaders with 3.2 million ratings (demo/bench_assessments.py),
 # then the gap analysis of those 10,000 leaders against its one-statement floor, in a Celery worker, and its
 # heatmap pages (demo/bench_gaps.py), then the training matrix page at 30 and 10,000 people and its 10,000-person
-# XLSX export (demo/bench_training.py). BENCH_ARGS="--part pages --repeats 50" passes options on
+# XLSX export (demo/bench_training.py), the PDFs (demo/bench_pdf.py), the evidence packs (demo/bench_evidence.py) and
+# the auditor's landing page at 10,000 people (demo/bench_evidence_landing.py). BENCH_ARGS="--part pages --repeats 50" passes options on
 # (--part scenarios|pages|assessments|gaps|training).
 bench: setup
 	$(BIN)/python manage.py bench --settings=config.settings_test $(BENCH_ARGS)

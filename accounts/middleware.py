@@ -7,7 +7,11 @@ from .models import Role
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 #: Auditors may still sign out and change their own password; nothing else they send may write.
-AUDITOR_WRITABLE_VIEWS = frozenset({"accounts:logout", "accounts:password_change"})
+#: Views an auditor may post to: signing out, their own password, and the auditor's own work, which
+#: changes no record: drawing a sample (it writes the sampling log), asking for an evidence pack and
+#: checking a pack file.
+AUDITOR_WRITABLE_VIEWS = frozenset({"accounts:logout", "accounts:password_change", "evidence:landing",
+                                    "evidence:pack_new", "evidence:verify"})
 
 
 class ReadOnlyAuditorMiddleware:

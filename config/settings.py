@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "gaps",
     "training",
     "devplans",
+    "evidence",
     "dashboard",
     "demo",
 ]
@@ -108,6 +109,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.middleware.ReadOnlyAuditorMiddleware",
+    "evidence.middleware.AuditorAccessLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -235,6 +237,12 @@ CERTIFICATE_REMINDER_DAYS = env_int("CERTIFICATE_REMINDER_DAYS", 30, minimum=1)
 
 # PDFs (core/pdf.py): DejaVu fonts from these local files (Debian fonts-dejavu-core); nothing is fetched over HTTP.
 PDF_FONT_DIR = env_str("PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
+# Evidence packs: signed (PAdES) with the organisation's certificate when these name its PEM files, else
+# with a self-signed certificate Proficio creates in PRIVATE_MEDIA_ROOT; the largest file verify accepts.
+EVIDENCE_SIGNING_CERT = env_str("EVIDENCE_SIGNING_CERT", "")
+EVIDENCE_SIGNING_KEY = env_str("EVIDENCE_SIGNING_KEY", "")
+EVIDENCE_SIGNING_KEY_PASSWORD = env_str("EVIDENCE_SIGNING_KEY_PASSWORD", "")
+MAX_PACK_FILE_BYTES = env_int("MAX_PACK_FILE_BYTES", 200 * 1024 * 1024, minimum=1024)
 # The organisation named in every PDF's header and as its author ("Proficio" when unset).
 ORGANISATION_NAME = env_str("ORGANISATION_NAME", "")
 

@@ -13,7 +13,10 @@ knows nothing of the domain.
 
 from __future__ import annotations
 
+import io
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -136,13 +139,26 @@ def _font_configuration():
     return FontConfiguration()
 
 
-def render_pdf(template_name: str, context: dict, *, title: str, subject: str = "") -> bytes:
+@dataclass(frozen=True)
+class PdfAttachment:
+    """A file embedded in the PDF (PDF/A-3 allows any file, named in the catalogue's /AF with its
+    relationship to the document: "Data", "Source", "Supplement", "Alternative" or "Unspecified")."""
+
+    name: str
+    data: bytes
+    description: str = ""
+    relationship: str = "Supplement"
+
+
+def render_pdf(template_name: str, context: dict, *, title: str, subject: str = "",
+               attachments: Sequence[PdfAttachment] = ()) -> bytes:
     """Renders `template_name` with `context` to an A4 PDF/A-3b file and returns its bytes.
 
     The PDF's metadata: `title`, `subject`, author = the organisation, the language of the
     active translation. The template sees `pdf_title`, `pdf_subject` and `organisation_name` too.
+    `attachments` are embedded as files (from memory: nothing is fetched).
     """
-    from weasyprint import HTML
+    from weasyprint import HTML, Attachment
 
     html = render_html(template_name, context, title=title, subject=subject)
     fonts = _font_configuration()
@@ -155,4 +171,7 @@ def render_pdf(template_name: str, context: dict, *, title: str, subject: str = 
     metadata.authors = [organisation_name()]
     metadata.generator = "Proficio"
     metadata.lang = metadata.lang or (translation.get_language() or settings.LANGUAGE_CODE)
-    return document.write_pdf(**options)
+    files = [Attachment(file_obj=io.BytesIO(attachment.data), name=attachment.name,
+                        description=attachment.description or None, relationship=attachment.relationship)
+             for attachment in attachments]
+    return document.write_pdf(attachments=files or None, **options)

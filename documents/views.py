@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.permissions import get_for_user
 
-from . import services
+from . import services, signals
 from .models import Document, DocumentStatus
 from .registry import Kind, get_kind
 from .templatetags.documents import panel_context
@@ -87,4 +87,5 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
                             content_type="application/pdf")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    signals.document_downloaded.send(sender=Document, document=document, user=request.user)
     return response

@@ -389,3 +389,16 @@ def _devplans_rows() -> list[Row]:
 
 
 MATRIX += _devplans_rows()
+
+
+# --- evidence for auditors: the dossier and as-at matrix, the landing page and samples, the packs
+
+
+def _evidence_rows() -> list[Row]:
+    from tests import access_evidence_dossier, access_evidence_landing, access_evidence_packs
+
+    return [row for part in (access_evidence_dossier, access_evidence_landing, access_evidence_packs)
+            for row in part.ROWS]
+
+
+MATRIX += _evidence_rows()

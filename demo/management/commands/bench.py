@@ -5,6 +5,8 @@ from django.test.utils import setup_databases, setup_test_environment, teardown_
 
 from demo.bench import run_page_bench, run_scenarios
 from demo.bench_assessments import run_assessment_bench
+from demo.bench_evidence import run_evidence_bench
+from demo.bench_evidence_landing import run as run_evidence_landing_bench
 from demo.bench_gaps import run_gap_bench
 from demo.bench_pdf import run_pdf_bench
 from demo.bench_training import run_training_bench
@@ -16,13 +18,16 @@ class Command(BaseCommand):
             "360° assessments (opening, release, progress and results pages, saving answers under load), then the "
             "gap analysis of 10,000 leaders (the task against its one-statement floor, a Celery worker's memory, "
             "the heatmap pages), then the training matrix page at 30 and 10,000 people and its 10,000-person XLSX "
-            "export, then the PDFs (render time against plain WeasyPrint, a pdf worker's memory over 200 renders).")
+            "export, then the PDFs (render time against plain WeasyPrint, a pdf worker's memory over 200 renders), "
+            "then the evidence packs (one leader's, the organisation's of 100 leaders on a worker, 100 leaders' "
+            "packs on two worker processes).")
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--part", choices=["all", "scenarios", "pages", "assessments", "gaps", "training", "pdf"],
+        parser.add_argument("--part", choices=["all", "scenarios", "pages", "assessments", "gaps", "training", "pdf",
+                                                     "evidence", "evidence-landing"],
                             default="all",
                             help="Run only the scenarios, the page timings, the 360° assessments, the gap analysis "
-                                 "the training matrix or the PDFs (default: all).")
+                                 "the training matrix, the PDFs or the evidence packs (default: all).")
         parser.add_argument("--repeats", type=int, default=30, help="Measured requests per page and size (default 30).")
         parser.add_argument("--warmup", type=int, default=3, help="Unmeasured rounds first (default 3).")
 
@@ -47,6 +52,12 @@ class Command(BaseCommand):
             if part in {"all", "pdf"}:
                 self.stdout.write("\nPDFs: render time against plain WeasyPrint, and a pdf worker's memory over 200 renders")
                 run_pdf_bench(self.stdout.write, warmup=warmup, repeats=max(1, repeats))
+            if part in {"all", "evidence"}:
+                self.stdout.write("\nEvidence packs: one leader's, the organisation's of 100 leaders, 100 leaders' packs")
+                run_evidence_bench(self.stdout.write, warmup=warmup, repeats=max(1, repeats))
+            if part in {"all", "evidence-landing"}:
+                self.stdout.write("\nThe auditor's landing page at 30 and 10,000 people, beside the login page")
+                run_evidence_landing_bench(self.stdout.write, warmup=warmup, repeats=max(1, repeats))
         finally:
             teardown_test_environment()
 
