@@ -29,6 +29,8 @@ class NavItem:
     managers_only: bool = False
     #: Not shown to leaders (their own entry leads to the same pages, e.g. "My plan" beside "Plans").
     hidden_from_leaders: bool = False
+    #: Shown to these roles only, when set (HR's bar is full: HR reaches the evidence pages from its home page).
+    roles: frozenset = frozenset()
 
     @property
     def url(self) -> str:
@@ -46,6 +48,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("Gaps", "gaps:heatmap", "fa-chart-column", "analysis.browse"),
     NavItem("Training", "training:programme_list", "fa-graduation-cap", "programme.browse"),
     NavItem("Plans", "devplans:plan_list", "fa-route", "plan.browse", hidden_from_leaders=True),
+    NavItem("Evidence", "evidence:landing", "fa-file-shield", "sampling.browse",
+            roles=frozenset({Role.AUDITOR, Role.QUALITY})),
     NavItem("Questionnaires", "assessments:my_questionnaires", "fa-list-check", "questionnaire.browse", leaders_only=True),
     NavItem("My gaps", "gaps:mine", "fa-bullseye", "gaps.mine", leaders_only=True),
     NavItem("My plan", "devplans:mine", "fa-route", "plan.draft", leaders_only=True),
@@ -64,7 +68,8 @@ def shell(request: HttpRequest) -> dict:
         is_manager = user.role == Role.LEADER and manages_anyone(user)
         path = request.path
         for item in NAVIGATION:
-            if (item.managers_only and not is_manager) or (item.hidden_from_leaders and user.role == Role.LEADER):
+            if (item.managers_only and not is_manager) or (item.hidden_from_leaders and user.role == Role.LEADER) or (
+                    item.roles and user.role not in item.roles):
                 continue
             if (not item.leaders_only or user.role == Role.LEADER) and can(user, item.action):
                 items.append({"label": item.label, "url": item.url, "icon": item.icon, "active": False})
