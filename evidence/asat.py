@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from core.pagination import url_for_each
-from training.selectors_matrix import STATUS_RANK, MatrixLine, MatrixPerson, Status
+from training.selectors_matrix import STATUS_RANK, MatrixPerson, Status, fill_lines
 
 from .records import prepare, rows_as_at
 
@@ -181,35 +181,6 @@ def matrix_rows_as_at(pks: list[int], day: date, moment: datetime) -> list[Matri
         key = (sign_off.person_id, sign_off_codes.get(sign_off.competency_id, ""))
         signed[key] = max(signed.get(key, 0), sign_off.level)
 
-    def evidence(key, required: int) -> list[str]:
-        found = []
-        if key in certified:
-            until = certified[key]
-            found.append("verified certificate" if until is None else
-                         f"verified certificate, expired on {until:%Y-%m-%d}" if until < day else
-                         f"verified certificate, valid until {until:%Y-%m-%d}")
-        if key in qualified:
-            found.append("qualification")
-        if key in experienced:
-            found.append("experience")
-        if signed.get(key, 0) >= required:
-            found.append(f"sign-off at level {signed[key]}")
-        if status.get(key) == Status.EFFECTIVE:
-            found.append("effective training (reviewed)")
-        return found
-
-    result = []
-    for pk in pks:
-        person = people.get(pk)
-        if person is None:
-            continue
-        for requirement in requirements[pk]:
-            key = (pk, requirement["code"])
-            expires_on = expiry.get(key)
-            person.lines.append(MatrixLine(
-                code=requirement["code"], name=requirement.get("name", ""), required=requirement["required_level"],
-                observed=observed.get(key), status=status.get(key, Status.NONE), expires_on=expires_on,
-                expired=expires_on is not None and expires_on < day,
-                evidence=evidence(key, requirement["required_level"]), attended=key in attended))
-        result.append(person)
-    return result
+    return fill_lines(pks, people, requirements, day=day, observed=observed, status=status, expiry=expiry,
+                      attended=attended, certified=certified, qualified=qualified, experienced=experienced,
+                      signed=signed)

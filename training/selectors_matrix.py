@@ -277,12 +277,28 @@ def matrix_rows(pks: list[int], today: date | None = None) -> list[MatrixPerson]
         if ours(person_id, framework_id) and level > signed.get((person_id, code), 0):
             signed[(person_id, code)] = level
 
+    return fill_lines(pks, people, requirements, day=today, observed=observed, status=status, expiry=expiry,
+                      attended=attended, certified=certified, qualified=qualified, experienced=experienced,
+                      signed=signed)
+
+
+MATRIX_HEADER = ["Employee id", "Name", "Org unit", "Role", "Competency code", "Competency", "Required level",
+                 "Observed level", "Observed in", "Training", "Certificate expires", "Certificate expired", "Evidence"]
+
+
+def fill_lines(pks: list[int], people: dict, requirements: dict, *, day: date, observed: dict, status: dict,
+               expiry: dict, attended: set, certified: dict, qualified: set, experienced: set,
+               signed: dict) -> list[MatrixPerson]:
+    """The matrix's lines of `people` ({pk: MatrixPerson}, in the order of `pks`), one per requirement,
+    from what was found for each (person id, competency code) as it stood on `day`. The as-at matrix of
+    the evidence app fills its lines here too, from the audit history."""
+
     def evidence(key, required: int) -> list[str]:
         found = []
         if key in certified:
             until = certified[key]
             found.append("verified certificate" if until is None else
-                         f"verified certificate, expired on {until:%Y-%m-%d}" if until < today else
+                         f"verified certificate, expired on {until:%Y-%m-%d}" if until < day else
                          f"verified certificate, valid until {until:%Y-%m-%d}")
         if key in qualified:
             found.append("qualification")
@@ -305,14 +321,10 @@ def matrix_rows(pks: list[int], today: date | None = None) -> list[MatrixPerson]
             person.lines.append(MatrixLine(
                 code=requirement["code"], name=requirement.get("name", ""), required=requirement["required_level"],
                 observed=observed.get(key), status=status.get(key, Status.NONE), expires_on=expires_on,
-                expired=expires_on is not None and expires_on < today,
+                expired=expires_on is not None and expires_on < day,
                 evidence=evidence(key, requirement["required_level"]), attended=key in attended))
         result.append(person)
     return result
-
-
-MATRIX_HEADER = ["Employee id", "Name", "Org unit", "Role", "Competency code", "Competency", "Required level",
-                 "Observed level", "Observed in", "Training", "Certificate expires", "Certificate expired", "Evidence"]
 
 
 def matrix_table(person: MatrixPerson) -> list[list]:
