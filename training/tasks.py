@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+# The worker imports each app's `tasks` module only: this brings in the certificate reminders that beat runs.
+from .tasks_evidence import send_expiry_reminders  # noqa: F401
+
 
 @shared_task(name="training.tasks.send_moved_up_email", acks_late=True, autoretry_for=(OSError,),
              retry_backoff=60, max_retries=5)
