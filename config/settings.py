@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "gaps",
     "training",
     "devplans",
+    "awareness",
     "evidence",
     "dashboard",
     "demo",
@@ -234,6 +235,8 @@ MAX_IMPORT_FILE_BYTES = env_int("MAX_IMPORT_FILE_BYTES", 10 * 1024 * 1024, minim
 # Certificates and other evidence: the largest file accepted, and how early expiry reminders go out.
 MAX_EVIDENCE_FILE_BYTES = env_int("MAX_EVIDENCE_FILE_BYTES", 5 * 1024 * 1024, minimum=1024)
 CERTIFICATE_REMINDER_DAYS = env_int("CERTIFICATE_REMINDER_DAYS", 30, minimum=1)
+# Controlled statements and role profiles: days after publication before a leader is reminded to acknowledge.
+ACK_REMINDER_DAYS = env_int("ACK_REMINDER_DAYS", 14, minimum=0)
 
 # PDFs (core/pdf.py): DejaVu fonts from these local files (Debian fonts-dejavu-core); nothing is fetched over HTTP.
 PDF_FONT_DIR = env_str("PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
@@ -320,6 +323,11 @@ CELERY_BEAT_SCHEDULE = {
     # Reminds people (and their managers) of certificates that expire within CERTIFICATE_REMINDER_DAYS.
     "send-certificate-reminders": {"task": "training.tasks_evidence.send_expiry_reminders",
                                    "schedule": crontab(hour=7, minute=15)},
+    # Emails the management review of each ended week, month or quarter to its subscribers (once per period).
+    "send-management-reviews": {"task": "awareness.tasks_review.send_management_reviews",
+                                "schedule": crontab(hour=6, minute=30)},
+    # Reminds leaders of statements and role profile revisions not acknowledged after ACK_REMINDER_DAYS.
+    "send-ack-reminders": {"task": "awareness.tasks.send_ack_reminders", "schedule": crontab(hour=7, minute=30)},
 }
 
 # Forms

@@ -18,6 +18,7 @@ urlpatterns = [
     path("gaps/", include("gaps.urls")),
     path("training/", include("training.urls")),
     path("plans/", include("devplans.urls")),
+    path("awareness/", include("awareness.urls")),
     path("evidence/", include("evidence.urls")),
     path("documents/", include("documents.urls")),
     path("healthz", views.healthz, name="healthz"),

@@ -15,6 +15,7 @@ from django.db import models
 class Meaning(models.TextChoices):
     APPROVED = "approved", "Approved"
     REVIEWED = "reviewed", "Reviewed"
+    ACKNOWLEDGED = "acknowledged", "I have read and understood"
 
 
 class Signature(models.Model):

@@ -402,3 +402,15 @@ def _evidence_rows() -> list[Row]:
 
 
 MATRIX += _evidence_rows()
+
+
+# --- awareness: controlled statements and acknowledgements, the management review (started for issue 13)
+
+
+def _awareness_rows() -> list[Row]:
+    from tests import access_awareness, access_awareness_review
+
+    return access_awareness.ROWS + access_awareness_review.ROWS
+
+
+MATRIX += _awareness_rows()

@@ -55,6 +55,7 @@ def build_world() -> World:
     add_training(world)
     add_documents(world)
     add_devplans(world)
+    add_awareness(world)
     return world
 
 
@@ -64,6 +65,13 @@ def add_training(world: World) -> None:
 
     for part in (world_training_catalogue, world_training_enrolments, world_training_evidence, world_training_reviews):
         part.add(world)
+
+
+def add_awareness(world: World) -> None:
+    """The controlled statements (tests/world_awareness.py says what it adds)."""
+    from tests import world_awareness
+
+    world_awareness.add(world)
 
 
 def add_devplans(world: World) -> None:

@@ -64,6 +64,7 @@ OWNERS = {
     "record": "training", "evidence": "training", "signoff": "training", "review": "training", "matrix": "training",
     "plan": "devplans",
     "dossier": "evidence", "sampling": "evidence", "access_log": "evidence", "pack": "evidence", "pack_log": "evidence",
+    "statement": "awareness", "mreview": "awareness",
 }
 
 
@@ -81,7 +82,7 @@ def test_the_engine_holds_no_rule_and_imports_no_app():
     source = Path(permissions.__file__).read_text()
     assert "\n@rule(" not in source and "\n@scope(" not in source
     for app in ("signatures", "documents", "competency", "profiles", "dashboard", "assessments", "gaps", "training",
-                "devplans"):
+                "devplans", "awareness", "evidence"):
         assert f"from {app}" not in source and f"import {app}" not in source and f'"{app}"' not in source
 
 
