@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime
-from decimal import Decimal
 
 from django.db.models import QuerySet
 
 from core.pagination import url_for_each
-from training.selectors_matrix import STATUS_RANK, MatrixPerson, Status, fill_lines
+from training.selectors_matrix import STATUS_RANK, MatrixPerson, Status, fill_lines, observed_levels
 
 from .records import prepare, rows_as_at
 
@@ -43,9 +42,7 @@ def matrix_rows_as_at(pks: list[int], day: date, moment: datetime) -> list[Matri
     levels, enrolments then, the sessions' programmes' targets, reviews then with their competencies,
     certificates then (+ their competencies and codes), qualifications and experience then (+ theirs),
     sign-offs then with their competencies."""
-    from assessments.models import CycleStatus
     from competency.models import Competency, FrameworkVersion
-    from gaps.models import RequirementGap
     from profiles.models import OrgUnit, Person, RoleProfile
     from training.models import (
         Certificate,
@@ -90,21 +87,7 @@ def matrix_rows_as_at(pks: list[int], day: date, moment: datetime) -> list[Matri
         return framework_id is not None and framework_id == frameworks.get(person_id)
 
     # Observed: the newest cycle released by then with a current analysis finished by then.
-    observed: dict[tuple[int, str], Decimal | None] = {}
-    newest: dict[int, int] = {}
-    for person_id, analysis_id, cycle, code, framework_id, level in (
-            RequirementGap.objects.filter(participant__person_id__in=list(people), analysis__current=True,
-                                          analysis__finished_at__lte=moment,
-                                          analysis__cycle__status=CycleStatus.RELEASED,
-                                          analysis__cycle__released_at__lte=moment)
-            .order_by("-analysis__cycle__released_at", "-analysis_id")
-            .values_list("participant__person_id", "analysis_id", "analysis__cycle__name", "competency__code",
-                         "competency__version__framework_id", "observed")):
-        if newest.setdefault(person_id, analysis_id) != analysis_id:
-            continue
-        people[person_id].cycle = cycle
-        if ours(person_id, framework_id):
-            observed[(person_id, code)] = level
+    observed = observed_levels(people, ours, moment)
 
     status: dict[tuple[int, str], str] = {}
     attended: set[tuple[int, str]] = set()

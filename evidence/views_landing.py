@@ -68,27 +68,6 @@ class SampleForm(forms.Form):
             raise ValidationError(error.messages) from None
 
 
-class PeopleFilterForm(forms.Form):
-    role_profile = forms.ModelChoiceField(label="Role", required=False, empty_label="any role",
-                                          queryset=RoleProfile.objects.order_by("name"))
-    org_unit = forms.ModelChoiceField(label="Org unit (with its sub-units)", required=False, empty_label="any unit",
-                                      queryset=OrgUnit.objects.order_by("name"))
-    as_at = _as_at_field()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        style_widgets(self)
-
-    def clean_as_at(self):
-        return _check_as_at(self.cleaned_data["as_at"])
-
-    def clean(self):
-        data = super().clean()
-        if not self.errors and not data.get("role_profile") and not data.get("org_unit"):
-            raise ValidationError("Choose a role or an org unit (or draw a sample at random).")
-        return data
-
-
 class AsAtForm(forms.Form):
     as_at = _as_at_field()
 
@@ -98,6 +77,20 @@ class AsAtForm(forms.Form):
 
     def clean_as_at(self):
         return _check_as_at(self.cleaned_data["as_at"])
+
+
+class PeopleFilterForm(AsAtForm):
+    role_profile = forms.ModelChoiceField(label="Role", required=False, empty_label="any role",
+                                          queryset=RoleProfile.objects.order_by("name"))
+    org_unit = forms.ModelChoiceField(label="Org unit (with its sub-units)", required=False, empty_label="any unit",
+                                      queryset=OrgUnit.objects.order_by("name"))
+    field_order = ["role_profile", "org_unit", "as_at"]
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("role_profile") and not data.get("org_unit"):
+            raise ValidationError("Choose a role or an org unit (or draw a sample at random).")
+        return data
 
 
 def _listing(as_at: dt.date | None):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import F, QuerySet
@@ -202,19 +202,7 @@ def matrix_rows(pks: list[int], today: date | None = None) -> list[MatrixPerson]
         return framework_id == frameworks.get(person_id)
 
     # Observed levels: the newest current analysis of a released cycle each person was in.
-    observed: dict[tuple[int, str], Decimal | None] = {}
-    newest_analysis: dict[int, int] = {}
-    for person_id, analysis_id, cycle, code, framework_id, level in (
-            RequirementGap.objects.filter(participant__person_id__in=pks, analysis__current=True,
-                                          analysis__cycle__status=CycleStatus.RELEASED)
-            .order_by("-analysis__cycle__released_at", "-analysis_id")
-            .values_list("participant__person_id", "analysis_id", "analysis__cycle__name", "competency__code",
-                         "competency__version__framework_id", "observed")):
-        if newest_analysis.setdefault(person_id, analysis_id) != analysis_id:
-            continue
-        people[person_id].cycle = cycle
-        if ours(person_id, framework_id):
-            observed[(person_id, code)] = level
+    observed = observed_levels(people, ours)
 
     # Training per competency, from enrolments (through the programmes' targets) and reviews.
     status: dict[tuple[int, str], str] = {}
@@ -284,6 +272,29 @@ def matrix_rows(pks: list[int], today: date | None = None) -> list[MatrixPerson]
 
 MATRIX_HEADER = ["Employee id", "Name", "Org unit", "Role", "Competency code", "Competency", "Required level",
                  "Observed level", "Observed in", "Training", "Certificate expires", "Certificate expired", "Evidence"]
+
+
+def observed_levels(people: dict, ours, moment: datetime | None = None) -> dict[tuple[int, str], Decimal | None]:
+    """{(person id, competency code): observed level} from the newest current analysis of a released
+    cycle each of `people` ({pk: MatrixPerson}, whose `cycle` is set to that cycle's name) was in, for
+    the competencies `ours(person id, framework id)` admits; with `moment`, among the cycles released
+    and the analyses finished by then. One query."""
+    rows = RequirementGap.objects.filter(participant__person_id__in=list(people), analysis__current=True,
+                                         analysis__cycle__status=CycleStatus.RELEASED)
+    if moment is not None:
+        rows = rows.filter(analysis__finished_at__lte=moment, analysis__cycle__released_at__lte=moment)
+    observed: dict[tuple[int, str], Decimal | None] = {}
+    newest: dict[int, int] = {}
+    for person_id, analysis_id, cycle, code, framework_id, level in (
+            rows.order_by("-analysis__cycle__released_at", "-analysis_id")
+            .values_list("participant__person_id", "analysis_id", "analysis__cycle__name", "competency__code",
+                         "competency__version__framework_id", "observed")):
+        if newest.setdefault(person_id, analysis_id) != analysis_id:
+            continue
+        people[person_id].cycle = cycle
+        if ours(person_id, framework_id):
+            observed[(person_id, code)] = level
+    return observed
 
 
 def fill_lines(pks: list[int], people: dict, requirements: dict, *, day: date, observed: dict, status: dict,
