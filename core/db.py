@@ -9,7 +9,7 @@ from zlib import crc32
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, IntegerField, QuerySet, Subquery, Value
+from django.db.models import Count, Func, IntegerField, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 
@@ -37,6 +37,14 @@ def count_of(queryset: QuerySet, group: str) -> Coalesce:
     none. Two counts annotated over joins would multiply each other's rows; subqueries do not."""
     return Coalesce(Subquery(queryset.order_by().values(group).annotate(n=Count("pk")).values("n")[:1],
                              output_field=IntegerField()), Value(0))
+
+
+def rows_in(queryset: QuerySet) -> Coalesce:
+    """COUNT(*) of `queryset` (filtered on OuterRefs) as a correlated subquery, 0 for none: COUNT as a plain
+    function, so no GROUP BY is added and the subquery yields one row. Unlike `count_of` it needs no column to
+    group by (gap rows have a composite key)."""
+    counted = queryset.order_by().annotate(n=Func(Value(1), function="COUNT", output_field=IntegerField()))
+    return Coalesce(Subquery(counted.values("n")[:1], output_field=IntegerField()), Value(0))
 
 
 def first_free(first: str, variant: Callable[[int], str], taken: Container[str],

@@ -11,9 +11,13 @@ A requirement is met on a day when the newest released result by then shows its 
 analysis of that cycle says "met") and no certificate supporting it has lapsed without a valid one
 beside it. Red flags (`FLAG_TEXTS`, shared with the landing page) are listed, never hidden.
 
+Awareness (ISO 9001 7.3): the acknowledgement of the role profile revision in force (none: red flag
+`role_not_acknowledged`, raised at once), the statement revisions current that day that apply to the
+person with theirs, and the acknowledgements of earlier revisions, each for its revision.
+
 Queries: a fixed number per section (person, profile, framework, signatures, results — three per
-released cycle the person took part in —, certificates, training, plans, register), whatever the number
-of certificates, enrolments, reviews, objectives or actions.
+released cycle the person took part in —, certificates, training, plans, awareness, register), whatever
+the number of certificates, enrolments, reviews, objectives, actions or acknowledgements.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ FLAG_TEXTS: dict[str, str] = {
     "gap_without_action": "A gap without an action: no objective for it in an approved development plan.",
     "action_without_review": "A completed training action without its effectiveness review (missing or overdue).",
     "expired_certificate": "An expired certificate for a requirement of the role.",
+    "role_not_acknowledged": "Working under a role profile revision the person never acknowledged.",
 }
 
 
@@ -49,6 +54,27 @@ class Flag:
 
 def flag(code: str, detail: str = "") -> Flag:
     return Flag(code=code, text=FLAG_TEXTS[code], detail=detail)
+
+
+@dataclass
+class Awareness:
+    """ISO 9001 7.3 on the day: the role profile revision in force and its acknowledgement, the statement
+    revisions then current that apply to the person with theirs, and the acknowledgements of earlier
+    revisions (they stay on record for their revision)."""
+
+    #: (profile id, name, revision) in force, or None when no defined role was held.
+    role: tuple[int, str, int] | None
+    role_acknowledgement: Any  # the Acknowledgement of that revision by then, or None
+    earlier_role_acknowledgements: list  # of other revisions or roles, newest first
+    #: [{"revision": StatementRevision current that day, "acknowledgement": Acknowledgement | None}]
+    statements: list[dict]
+    earlier_statement_acknowledgements: list  # of revisions no longer current that day, newest first
+    #: Every acknowledgement made by then, newest first (the register lists each).
+    acknowledgements: list = field(default_factory=list)
+
+    @property
+    def statements_waiting(self) -> int:
+        return sum(1 for s in self.statements if s["acknowledgement"] is None)
 
 
 @dataclass
@@ -73,6 +99,7 @@ class Dossier:
     training: list[dict]
     plans: list[dict]
     register: list[RecordRef]
+    awareness: Awareness | None = None
     flags: list[Flag] = field(default_factory=list)
 
     @property
@@ -308,6 +335,11 @@ def build_dossier(person, *, as_at: date | None = None) -> Dossier:
     if unreviewed:
         flags.append(flag("action_without_review", ", ".join(sorted(set(unreviewed)))))
 
+    awareness = _awareness(person, person_row, profile if requirements else None, moment)
+    register.extend(records.ref(a, "acknowledgement") for a in awareness.acknowledgements)
+    if awareness.role is not None and awareness.role_acknowledgement is None:
+        flags.append(flag("role_not_acknowledged", f"{profile.name}, revision {profile.revision}"))
+
     without_action = sorted(code for code, row in latest_gaps.items() if row.status in BELOW and code not in acted_codes)
     if without_action:
         flags.append(flag("gap_without_action", ", ".join(without_action)))
@@ -319,5 +351,47 @@ def build_dossier(person, *, as_at: date | None = None) -> Dossier:
         approval_signatures=signatures, results=results, analysis_by_participant={
             p.pk: analyses.get(p.cycle_id) for p in participants},
         certificates=certificates, qualifications=qualifications, experience=experience, sign_offs=sign_offs,
-        training=training, plans=plans, register=register, flags=flags,
+        training=training, plans=plans, register=register, awareness=awareness, flags=flags,
     )
+
+
+def _awareness(person, person_row, profile, moment: datetime) -> Awareness:
+    """The awareness section (see `Awareness`) as at `moment`: two queries, the person's acknowledgements by
+    then (with what they acknowledged and their signatures) and the statement revisions then current that
+    apply to them, whatever the number of either. `profile` is the role profile's history row in force, or
+    None when no defined role was held."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from awareness.models import Acknowledgement, StatementRevision
+
+    acknowledgements = list(
+        Acknowledgement.objects.filter(person_id=person.pk, acknowledged_at__lte=moment)
+        .select_related("revision__statement", "role_profile", "signature", "person__user")
+        .order_by("-acknowledged_at", "-pk"))
+    unit_id = person_row.org_unit_id if person_row else None
+    role_id = person_row.role_profile_id if person_row else None
+    newer = StatementRevision.objects.filter(statement_id=OuterRef("statement_id"), published_at__lte=moment,
+                                             number__gt=OuterRef("number"))
+    units = StatementRevision.org_units.through.objects.filter(statementrevision_id=OuterRef("pk"),
+                                                               orgunit_id=unit_id)
+    roles = StatementRevision.role_profiles.through.objects.filter(statementrevision_id=OuterRef("pk"),
+                                                                   roleprofile_id=role_id)
+    current = list(
+        StatementRevision.objects.filter(published_at__lte=moment).exclude(Exists(newer))
+        .filter(Q(applies_to_everyone=True) | Exists(units) | Exists(roles))
+        .select_related("statement").order_by("statement__kind", "statement__title", "statement_id")
+    ) if person_row is not None else []  # nothing applied to someone not on record yet
+    current_ids = {revision.pk for revision in current}
+    by_revision = {a.revision_id: a for a in acknowledgements if a.revision_id}
+    role = (profile.id, profile.name, profile.revision) if profile is not None and profile.revision >= 1 else None
+    in_force = next((a for a in acknowledgements if role and a.role_profile_id == role[0]
+                     and a.profile_revision == role[2]), None)
+    for a in acknowledgements:  # the template says "an earlier revision" or "another role"
+        a.same_role = bool(role) and a.role_profile_id == role[0]
+    return Awareness(
+        role=role, role_acknowledgement=in_force,
+        earlier_role_acknowledgements=[a for a in acknowledgements if a.role_profile_id and a is not in_force],
+        statements=[{"revision": r, "acknowledgement": by_revision.get(r.pk)} for r in current],
+        earlier_statement_acknowledgements=[a for a in acknowledgements
+                                            if a.revision_id and a.revision_id not in current_ids],
+        acknowledgements=acknowledgements)

@@ -6,7 +6,9 @@ the database: `evidence.packs.organisation_kpis`), then one section per person b
 (`evidence.dossier.build_dossier`): 7.2 a the role's requirements and their approval signature, 7.2 b
 released 360° results (stored shown cells only, through `assessments.results`; comments are not
 repeated) and training records with certificates, 7.2 c plan actions with their planned and recorded
-effectiveness reviews, 7.2 d the register of records, and the red flags, never hidden.
+effectiveness reviews, 7.3 awareness (the acknowledgements of the role profile revision in force and of the
+statements that applied, and of earlier revisions), 7.2 d the register of records, and the red flags,
+never hidden.
 
 Embedded files (PDF/A-3 allows them): each certificate file from the private storage and
 `manifest.json` (`evidence.manifest`). The rendered file is then signed (PAdES, `evidence.signing_pdf`),

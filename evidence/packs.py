@@ -32,10 +32,11 @@ log = logging.getLogger(__name__)
 
 KIND = "pack"
 #: The apps whose records a pack shows; their audit-history tables make the source's fingerprint.
-SOURCE_APPS = ("accounts", "competency", "profiles", "assessments", "training", "devplans")
+SOURCE_APPS = ("accounts", "competency", "profiles", "assessments", "training", "devplans", "awareness")
 #: Records without an audit history that packs show: (model label, columns whose maximum is taken).
 UNTRACKED = (("signatures.signature", ("id", "signed_at")),
-             ("gaps.analysis", ("id", "finished_at", "updated_at")))
+             ("gaps.analysis", ("id", "finished_at", "updated_at")),
+             ("awareness.acknowledgement", ("id", "acknowledged_at")))
 
 
 # --- scope ---------------------------------------------------------------------------------------------

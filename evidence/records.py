@@ -10,6 +10,11 @@ records changed since, is verified against the audit history.
 Released results are named by their participant and hashed over the stored shown cells read through
 `assessments.results` (never an answer); their version is the cycle's release number.
 
+Acknowledgements (awareness) keep no audit history: one is never changed after it is made. Its content
+is its own fields, what was acknowledged (a statement revision's number and the SHA-256 of its words, or
+a role profile's id and revision) and the SHA-256 of the content its signature covers; "as at" a moment
+it is the row itself when it was made by then. Its version is the revision acknowledged.
+
 Versions: the record's own version or revision where it has one (framework version number, role
 profile revision, plan version, release number); otherwise "h<id>" of the history row that holds it,
 so two states of a record never share a version.
@@ -217,6 +222,20 @@ def _with_competencies(row: _Row) -> dict:
     return {**_fields(row), "competencies": _m2m_codes(row)}
 
 
+def _acknowledgement_content(row: _Row) -> dict:
+    # Reads the revision, its statement and the signature: select_related them when listing many.
+    ack = row.data
+    content = {"person": ack.person_id, "acknowledged_at": ack.acknowledged_at, "signature": ack.signature_id,
+               "signature_sha256": ack.signature.content_sha256}
+    if ack.revision_id:
+        revision = ack.revision
+        content.update(statement=revision.statement_id, statement_revision=revision.pk, revision=revision.number,
+                       text_sha256=hashlib.sha256(revision.text.encode()).hexdigest())
+    else:
+        content.update(role_profile=ack.role_profile_id, profile_revision=ack.profile_revision)
+    return content
+
+
 _CONTENT = {
     "competency.frameworkversion": _version_content,
     "profiles.roleprofile": _profile_content,
@@ -224,6 +243,7 @@ _CONTENT = {
     "training.certificate": _certificate_content,
     "training.qualification": _with_competencies,
     "training.experience": _with_competencies,
+    "awareness.acknowledgement": _acknowledgement_content,
 }
 
 
@@ -256,6 +276,9 @@ def version_of(obj) -> str:
     label = model_label(row.model)
     if label in _VERSION_FIELD:
         return str(getattr(row.data, _VERSION_FIELD[label]))
+    if label == "awareness.acknowledgement":
+        number = row.data.revision.number if row.data.revision_id else row.data.profile_revision
+        return f"revision {number}"
     if label == "assessments.participant":
         from assessments.models import Cycle
 
@@ -281,6 +304,7 @@ _DATE_FIELDS = {
     "devplans.plan": ("approved_at", "created_at"),
     "devplans.objective": ("check_due", "due_date"),
     "devplans.action": ("done_on", "due_date"),
+    "awareness.acknowledgement": ("acknowledged_at",),
 }
 
 
@@ -297,6 +321,10 @@ def label_of(obj) -> str:
     row = _row(obj)
     data = row.data
     label = model_label(row.model)
+    if label == "awareness.acknowledgement":
+        what = (f"{data.revision.statement.title}, revision {data.revision.number}" if data.revision_id
+                else f"role profile {data.role_profile.name}, revision {data.profile_revision}")
+        return f"{data.person}: {what}"
     if row.at is None:
         return str(data)
     if label == "profiles.roleprofile":
@@ -314,17 +342,24 @@ def label_of(obj) -> str:
 
 
 def _signatures(row: _Row, sha256: str) -> list:
+    """The record's signatures (as at its moment). A leader's acknowledgement signs what they read (a
+    role profile, a statement revision) but approves nothing: it is listed with its acknowledgement,
+    whose signature it is, not among the record's approvals. An acknowledgement's signature is never
+    superseded: it says which revision was read, which stays true when a new one comes."""
+    from signatures.models import Meaning
     from signatures.registry import _SIGNABLE
     from signatures.services import signatures_for
 
+    if model_label(row.model) == "awareness.acknowledgement":
+        return [row.data.signature]
     if row.model not in _SIGNABLE:
         return []
     if row.at is None:
-        return signatures_for(row.data)
+        return [s for s in signatures_for(row.data) if s.meaning != Meaning.ACKNOWLEDGED]
     live = resolve(model_label(row.model), row.pk)
     if live is None:
         return []
-    signed = [s for s in signatures_for(live) if s.signed_at <= row.at]
+    signed = [s for s in signatures_for(live) if s.signed_at <= row.at and s.meaning != Meaning.ACKNOWLEDGED]
     if model_label(row.model) == "profiles.roleprofile":
         # A profile's content is its signed content: superseded as at the moment, not today.
         for signature in signed:
@@ -348,12 +383,18 @@ def resolve(model: str, pk: int):
     return model_class.objects.filter(pk=pk).first()
 
 
+#: Records without an audit history, never changed once made: the field saying when each was made.
+_MADE_AT = {"awareness.acknowledgement": "acknowledged_at"}
+
+
 def as_at(model: str, pk: int, moment: datetime):
     """The record's history row as it stood at `moment`, or None (not yet created, or deleted)."""
     try:
         model_class = apps.get_model(model)
     except (LookupError, ValueError):
         return None
+    if model in _MADE_AT:
+        return model_class.objects.filter(pk=pk, **{f"{_MADE_AT[model]}__lte": moment}).first()
     row = (model_class.history.filter(**{model_class._meta.pk.attname: pk}, history_date__lte=moment)
            .order_by("-history_date", "-history_id").first())
     if row is None or row.history_type == "-":

@@ -23,12 +23,20 @@ What each column means (the same definitions as the dossier's red flags, evidenc
   certificate for it beside: flag `expired_certificate`.
 - signatures: the role profile's revision in force carries its approval signature (any change of an
   approved profile makes it a draft again, so a signature at the revision in force is not
-  superseded). Otherwise: flag `unsigned_or_superseded`.
+  superseded). A leader's acknowledgement is a signature of the profile too, but no approval: it
+  does not count here. Otherwise: flag `unsigned_or_superseded`.
+- acknowledged (ISO 9001 7.3): the highest revision of the role profile in force the person has
+  acknowledged, and how many of the statement revisions current that day that apply to them (to
+  everyone, to their org unit or to their role profile) they have not acknowledged. A defined role
+  whose revision in force they never acknowledged: flag `role_not_acknowledged`, at once (no grace
+  period). Statements waiting show in the column but raise no flag.
 
-"As at" a past date, the person's role and the profile's revision come from the audit history
-(the newest history rows before the end of that day); results, reviews, sign-offs, certificates and
-plans count only with dates up to that day. The dossier (evidence.dossier) rebuilds each record
-from its history in full; this page is the quick screen over many people.
+"As at" a past date, the person's role, org unit and the profile's revision come from the audit
+history (the newest history rows before the end of that day); a statement's revision current that day
+is its highest-numbered revision published before the end of the day; acknowledgements, results,
+reviews, sign-offs, certificates and plans count only with dates up to that day. The dossier
+(evidence.dossier) rebuilds each record from its history in full; this page is the quick screen over
+many people.
 """
 
 from __future__ import annotations
@@ -36,30 +44,25 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import (Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery,
-                              Value)
-from django.db.models.functions import Coalesce
+from django.db.models import (Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery)
 from django.utils import timezone
 
 from assessments.results import CycleStatus, results_participants
+from awareness.models import Acknowledgement, StatementRevision
+from core.db import rows_in
 from devplans.models import Action, ActionKind, ActionStatus, Objective, PlanStatus
 from gaps.models import BELOW, LeaderGap, RequirementGap
 from profiles.models import Person, ProfileStatus, Requirement, RoleProfile
-from signatures.models import Signature
+from signatures.models import Meaning, Signature
 from training.models import Certificate, EffectivenessReview, Enrolment, EnrolmentStatus, Qualification, SignOff
 
 from .dossier import FLAG_TEXTS
 
 #: Flag codes in the order the page shows them (texts: evidence.dossier.FLAG_TEXTS).
 FLAG_ORDER = ("no_competence_defined", "gap_without_action", "action_without_review", "expired_certificate",
-              "unsigned_or_superseded")
+              "unsigned_or_superseded", "role_not_acknowledged")
 
 
-def _count(queryset: QuerySet) -> Coalesce:
-    """COUNT(*) of `queryset` (filtered on OuterRefs) as a correlated subquery. Not core.db.count_of:
-    that groups by a column and counts the primary key, and gap rows have a composite key."""
-    counted = queryset.order_by().annotate(n=Func(Value(1), function="COUNT", output_field=IntegerField()))
-    return Coalesce(Subquery(counted.values("n")[:1], output_field=IntegerField()), Value(0))
 
 
 def end_of(day: dt.date) -> dt.datetime:
@@ -83,11 +86,18 @@ class StatusRow:
     #: Requirements of the role whose certificate has lapsed with no valid one beside it.
     expired_certificates: int
     unsigned: bool
+    #: The revision in force of the role profile held that day (None: no role) and the highest
+    #: revision of it the person had acknowledged by then (None: none).
+    revision_in_force: int | None = None
+    acknowledged_revision: int | None = None
+    #: Statement revisions current that day that apply to the person, and of them not acknowledged.
+    statements_due: int = 0
+    statements_waiting: int = 0
     flags: list[str] = field(default_factory=list)
 
     @property
     def cells(self) -> list[tuple[str, str, str]]:
-        """The five status columns as (column, "yes" | "no" | "none", note), for the table."""
+        """The six status columns as (column, "yes" | "no" | "none", note), for the table."""
         def state(value: bool | None) -> str:
             return "none" if value is None else ("yes" if value else "no")
 
@@ -103,7 +113,36 @@ class StatusRow:
              f"{self.critical_without_record} of {self.critical_requirements} critical without a record"
              if self.critical_without_record and self.defined else ("" if self.records_present is not None
                                                                      else "none needed")),
+            ("acknowledged", state(self.acknowledged), self.acknowledged_note),
         ]
+
+    @property
+    def role_to_acknowledge(self) -> bool:
+        """Whether the person owes an acknowledgement of a role: a defined one, with a revision in force."""
+        return self.defined and (self.revision_in_force or 0) >= 1
+
+    @property
+    def role_acknowledged(self) -> bool:
+        return self.role_to_acknowledge and self.acknowledged_revision == self.revision_in_force
+
+    @property
+    def acknowledged(self) -> bool | None:
+        """None when nothing was there to acknowledge (no defined role, no statement applying)."""
+        if not self.role_to_acknowledge and not self.statements_due:
+            return None
+        return (self.role_acknowledged or not self.role_to_acknowledge) and not self.statements_waiting
+
+    @property
+    def acknowledged_note(self) -> str:
+        notes = []
+        if self.role_to_acknowledge and not self.role_acknowledged:
+            earlier = (f", revision {self.acknowledged_revision} was" if self.acknowledged_revision else "")
+            notes.append(f"role revision {self.revision_in_force} not acknowledged{earlier}")
+        if self.statements_waiting:
+            notes.append(f"{self.statements_waiting} statement{'s' if self.statements_waiting != 1 else ''} waiting")
+        if not notes and self.acknowledged is None:
+            return "nothing to acknowledge"
+        return "; ".join(notes)
 
     @property
     def flag_items(self) -> list[tuple[str, str]]:
@@ -139,9 +178,10 @@ def status_people(people: QuerySet[Person], *, as_at: dt.date | None = None) -> 
     if past:
         HistoricalPerson = Person.history.model
         HistoricalProfile = RoleProfile.history.model
-        people = people.annotate(role_at=Subquery(
-            HistoricalPerson.objects.filter(id=person, history_date__lt=cutoff)
-            .order_by("-history_date", "-history_id").values("role_profile_id")[:1]))
+        person_then = (HistoricalPerson.objects.filter(id=person, history_date__lt=cutoff)
+                       .order_by("-history_date", "-history_id"))
+        people = people.annotate(role_at=Subquery(person_then.values("role_profile_id")[:1]),
+                                 unit_at=Subquery(person_then.values("org_unit_id")[:1]))
         people = people.annotate(profile_row=Subquery(
             HistoricalProfile.objects.filter(id=OuterRef("role_at"), history_date__lt=cutoff)
             .order_by("-history_date", "-history_id").values("history_id")[:1]))
@@ -150,7 +190,8 @@ def status_people(people: QuerySet[Person], *, as_at: dt.date | None = None) -> 
         revision = Subquery(HistoricalProfile.objects.filter(history_id=OuterRef("profile_row")).values("revision")[:1])
         people = people.annotate(defined=Exists(approved), revision_at=revision)
     else:
-        people = people.annotate(role_at=F("role_profile_id"), revision_at=F("role_profile__revision"),
+        people = people.annotate(role_at=F("role_profile_id"), unit_at=F("org_unit_id"),
+                                 revision_at=F("role_profile__revision"),
                                  defined=Q(role_profile__status=ProfileStatus.APPROVED)
                                  & Exists(Requirement.objects.filter(profile_id=OuterRef("role_profile_id"))))
 
@@ -210,22 +251,55 @@ def status_people(people: QuerySet[Person], *, as_at: dt.date | None = None) -> 
 
     # a) the approval signature of the profile's revision in force.
     profile_signed = Signature.objects.filter(content_type__app_label="profiles", content_type__model="roleprofile",
-                                              object_id=OuterRef("role_at"), record_version=OuterRef("revision_at"))
+                                              object_id=OuterRef("role_at"), record_version=OuterRef("revision_at")
+                                              ).exclude(meaning=Meaning.ACKNOWLEDGED)
     if past:
         profile_signed = profile_signed.filter(signed_at__lt=cutoff)
 
+    # 7.3 awareness: acknowledgements of the role profile held and of the statements current that day.
+    acknowledgements = Acknowledgement.objects.filter(person_id=person)
+    if past:
+        acknowledgements = acknowledgements.filter(acknowledged_at__lt=cutoff)
+    role_acknowledged = (acknowledgements.filter(role_profile_id=OuterRef("role_at"))
+                         .order_by("-profile_revision").values("profile_revision")[:1])
+    due_statements = _statements_due(past, cutoff)
+    statement_acknowledged = Acknowledgement.objects.filter(person_id=OuterRef(OuterRef("pk")),
+                                                            revision_id=OuterRef("pk"))
+    if past:
+        statement_acknowledged = statement_acknowledged.filter(acknowledged_at__lt=cutoff)
+
     return people.annotate(
         assessed=Exists(released),
-        open_gaps=_count(gaps),
-        unplanned_gaps=_count(gaps.exclude(Exists(acted_on))),
-        reviews_due=_count(due),
-        reviews_overdue=_count(overdue),
-        unreviewed=_count(unreviewed) + _count(loose),
-        critical_requirements=_count(critical),
-        critical_without_record=_count(uncovered),
-        expired_certificates=_count(lapsed),
+        open_gaps=rows_in(gaps),
+        unplanned_gaps=rows_in(gaps.exclude(Exists(acted_on))),
+        reviews_due=rows_in(due),
+        reviews_overdue=rows_in(overdue),
+        unreviewed=rows_in(unreviewed) + rows_in(loose),
+        critical_requirements=rows_in(critical),
+        critical_without_record=rows_in(uncovered),
+        expired_certificates=rows_in(lapsed),
         unsigned=Q(defined=True) & ~Exists(profile_signed),
+        acknowledged_revision=Subquery(role_acknowledged, output_field=IntegerField()),
+        statements_due=rows_in(due_statements),
+        statements_waiting=rows_in(due_statements.exclude(Exists(statement_acknowledged))),
     ).select_related("user", "org_unit", "role_profile")
+
+
+def _statements_due(past: bool, cutoff: dt.datetime) -> QuerySet[StatementRevision]:
+    """The statement revisions current on the day that apply to the person of the outer query (its
+    `unit_at` and `role_at`), as awareness.selectors.current_revisions_for says for today. A published
+    revision's audience is frozen (a change makes a new revision), so its live audience is the day's."""
+    units = StatementRevision.org_units.through.objects.filter(
+        statementrevision_id=OuterRef("pk"), orgunit_id=OuterRef(OuterRef("unit_at")))
+    profiles = StatementRevision.role_profiles.through.objects.filter(
+        statementrevision_id=OuterRef("pk"), roleprofile_id=OuterRef(OuterRef("role_at")))
+    if past:
+        newer = StatementRevision.objects.filter(statement_id=OuterRef("statement_id"), published_at__lt=cutoff,
+                                                 number__gt=OuterRef("number"))
+        current = StatementRevision.objects.filter(published_at__lt=cutoff).exclude(Exists(newer))
+    else:
+        current = StatementRevision.objects.filter(current_for__isnull=False)
+    return current.filter(Q(applies_to_everyone=True) | Exists(units) | Exists(profiles))
 
 
 def row_of(person: Person) -> StatusRow:
@@ -236,7 +310,9 @@ def row_of(person: Person) -> StatusRow:
         unplanned_gaps=person.unplanned_gaps, reviews_due=person.reviews_due, reviews_overdue=person.reviews_overdue,
         unreviewed=person.unreviewed, critical_requirements=person.critical_requirements,
         critical_without_record=person.critical_without_record, expired_certificates=person.expired_certificates,
-        unsigned=bool(person.unsigned),
+        unsigned=bool(person.unsigned), revision_in_force=person.revision_at if person.role_at else None,
+        acknowledged_revision=person.acknowledged_revision, statements_due=person.statements_due,
+        statements_waiting=person.statements_waiting,
     )
     raised = {
         "no_competence_defined": not row.defined,
@@ -244,6 +320,7 @@ def row_of(person: Person) -> StatusRow:
         "action_without_review": row.reviews_overdue > 0 or row.unreviewed > 0,
         "expired_certificate": row.expired_certificates > 0,
         "unsigned_or_superseded": row.unsigned,
+        "role_not_acknowledged": row.role_to_acknowledge and not row.role_acknowledged,
     }
     row.flags = [code for code in FLAG_ORDER if raised[code]]
     return row
@@ -267,7 +344,7 @@ def undefined_roles() -> QuerySet[RoleProfile]:
     held = Person.objects.filter(role_profile_id=OuterRef("pk"), active=True)
     return (RoleProfile.objects.filter(Exists(held))
             .filter(~Q(status=ProfileStatus.APPROVED) | ~Exists(Requirement.objects.filter(profile_id=OuterRef("pk"))))
-            .annotate(holders=_count(held)).order_by("name"))
+            .annotate(holders=rows_in(held)).order_by("name"))
 
 
 def people_without_role() -> int:

@@ -12,6 +12,7 @@ T = today; days before today:
            Gus (leader, Plant leader, managed by Mona), Cora (Certified operator, managed by Mona);
            Sam (no role profile) in another unit; programme "Planning workshop" → A0-02 level 4,
            effectiveness review 60 days after completion (observation)
+           Lena, Gus and Cora acknowledge their role profile's revision 1 (awareness, ISO 9001 7.3)
     T-350  certificates "Safety licence" (A0-00) for Lena and for Cora: issued T-350, expire T-30
            (each with a PDF file in private storage, verified by HR)
     T-300  cycle "Cycle evidence" released (release 1) with its current gap analysis:
@@ -24,7 +25,8 @@ T = today; days before today:
     T-210  session of the workshop (started T-201); Lena and Gus enrolled
     T-200  both completed (reviews due T-140); Lena's A0-02 training action is done through it
     T-150  Lena's effectiveness review recorded by Mona: 2 → 4, observation, effective
-    T-50   role "Plant leader" revised: A0-00 ≥ 4 now (revision 2, approved again)
+    T-50   role "Plant leader" revised: A0-00 ≥ 4 now (revision 2, approved again); Lena and Gus
+           acknowledge revision 2
 
 So `org.earlier` (T-100) vs today:
 - Cora: qualified at T-100 (met, certificate valid, no flag); today flagged `expired_certificate`
@@ -114,6 +116,7 @@ def dated(day: date):
     """Everything recorded inside the block is moved back to `day` (10:00 local time, keeping its order):
     history rows, the records' own datetimes set meanwhile (approved_at, signed_at, created_at …) and the
     dates set to today (effective dates, review dates)."""
+    from awareness.models import Acknowledgement
     from gaps.models import Analysis
     from signatures.models import Signature
 
@@ -130,7 +133,7 @@ def dated(day: date):
         _shift(history, since, delta, today, day)
         history.update(history_date=models.F("history_date") - delta)
         _shift(model.objects.filter(pk__in=pks), since, delta, today, day)
-    for model in (Signature, Analysis):
+    for model in (Signature, Analysis, Acknowledgement):
         _shift(model.objects.all(), since, delta, today, day)
 
 
@@ -146,6 +149,7 @@ def _certificate(person, competency, *, hr, today):
 
 def build_evidence_org(hr=None, *, code: str = "evidence") -> EvidenceOrg:
     from assessments.services import cycles
+    from awareness.services import acknowledge_profile
     from devplans.models import Action, ActionKind
     from devplans.services.drafting import plan_draft
     from devplans.services.flow import plan_approve, plan_submit
@@ -180,6 +184,8 @@ def build_evidence_org(hr=None, *, code: str = "evidence") -> EvidenceOrg:
                                              duration_hours=Decimal(7), cost=Decimal("450.00"), created_by=hr,
                                              review_after_days=60, review_method=ReviewMethod.OBSERVATION)
         ProgrammeTarget.objects.create(programme=programme, competency=comps[2], level=4)
+        for holder in (leader, gus, cora):
+            acknowledge_profile(person=holder, password=TEST_PASSWORD)
 
     with dated(ago(350)):
         certificate = _certificate(leader, comps[0], hr=hr, today=today)
@@ -239,6 +245,8 @@ def build_evidence_org(hr=None, *, code: str = "evidence") -> EvidenceOrg:
 
     with dated(ago(50)):
         set_requirements(role, hr, {comps[0]: (4, 1, False), comps[1]: (3, 1, True), comps[2]: (4, 1, False)})
+        for holder in (leader, gus):
+            acknowledge_profile(person=holder, password=TEST_PASSWORD)
 
     # Outside every dated stage: the access window runs from yesterday to a fortnight ahead.
     auditor = UserFactory(auditor=True, first_name="Ada", last_name="Auditor")

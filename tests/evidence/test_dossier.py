@@ -151,8 +151,8 @@ def test_a_renewed_certificate_clears_the_expiry_flag(org):
 def test_the_register_lists_every_record_with_its_version_and_hash(org):
     dossier = build_dossier(org.leader)
     kinds = sorted({r.kind for r in dossier.register})
-    assert kinds == ["action", "certificate", "effectiveness_review", "enrolment", "framework_version", "objective",
-                     "plan", "result", "role_profile"]
+    assert kinds == ["acknowledgement", "action", "certificate", "effectiveness_review", "enrolment",
+                     "framework_version", "objective", "plan", "result", "role_profile"]
     profile = next(r for r in dossier.register if r.kind == "role_profile")
     assert profile.version == "2" and profile.signatures and not profile.signatures[0].superseded
     assert profile.sha256 == profile.signatures[0].content_sha256

@@ -79,7 +79,8 @@ def test_a_draft_profile_is_not_defined_and_is_an_organisation_flag(org):
 def test_an_approved_profile_without_its_signature_is_flagged(org):
     from signatures.models import Signature
 
-    Signature.objects.filter(content_type__model="roleprofile", object_id=org.cert_role.pk).delete()
+    Signature.objects.filter(content_type__model="roleprofile", object_id=org.cert_role.pk,
+                             meaning="approved").delete()  # Cora's acknowledgement is no approval
     assert "unsigned_or_superseded" in _rows(org)[org.cora.pk].flags
 
 
