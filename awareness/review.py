@@ -10,7 +10,8 @@ read what the records said then (dates of approval, completion, review), not wha
 - overdue effectiveness reviews (due before the day, not recorded by it);
 - effectiveness pass rate: of the reviews recorded within the period, the share judged effective;
 - certificates expiring within 90 days after the day;
-- acknowledgement coverage: through `acknowledgement_coverage` (see there).
+- acknowledgement coverage: of the statement and role profile revisions due by the day, the share acknowledged
+  by then (awareness.acknowledgements).
 
 A page (and the PDF) asks `review_figures(start, end)`: a fixed number of queries whatever the data.
 """
@@ -22,13 +23,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Avg, Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.utils import timezone
 
 from devplans.models import Action, ActionStatus
 from gaps.models import AnalysisStatus, LeaderGap
 from profiles.models import Person, RoleProfile
 from training.models import Certificate, EffectivenessReview
+
+from .acknowledgements import coverage_on
 
 EXPIRY_WINDOW_DAYS = 90
 
@@ -128,19 +131,8 @@ def _latest_leader_gaps(on: date):
     return LeaderGap.objects.filter(finished, person__active=True, pk=Subquery(latest))
 
 
-def acknowledgement_coverage(on: date) -> dict | None:
-    """HOOK for the acknowledgements half of issue 13: {"due": n, "acknowledged": m} as at `on`, or None
-    while `awareness.acknowledgements.coverage_on(on)` does not exist (the figure then shows "—")."""
-    try:
-        from . import acknowledgements  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    coverage_on = getattr(acknowledgements, "coverage_on", None)
-    return None if coverage_on is None else coverage_on(on)
-
-
 def kpis(on: date, *, period: Period) -> dict:
-    """The KPIs as at the end of `on` (reviews passed: those recorded within `period`). 7 queries + the hook."""
+    """The KPIs as at the end of `on` (reviews passed: those recorded within `period`). 9 queries."""
     end = _end_of(on)
     # 1: role profiles, and those with an approved revision by then (audit history of approvals)
     approved = RoleProfile.history.model.objects.filter(id=OuterRef("pk"), revision__gte=1, history_date__lt=end)
@@ -167,7 +159,8 @@ def kpis(on: date, *, period: Period) -> dict:
     # 7: certificates held by then that expire within the window after the day
     expiring = Certificate.objects.filter(issued_on__lte=on, expires_on__gt=on,
                                           expires_on__lte=on + timedelta(days=EXPIRY_WINDOW_DAYS)).count()
-    coverage = acknowledgement_coverage(on)
+    # 8, 9: acknowledgements due and made by then (statements, role profiles)
+    coverage = coverage_on(on)
     return {
         "roles_total": roles["total"],
         "roles_defined": roles["defined"],
@@ -184,9 +177,9 @@ def kpis(on: date, *, period: Period) -> dict:
         "reviews_effective": reviews["effective"],
         "pass_rate": _percent(reviews["effective"], reviews["judged"]),
         "expiring_certificates": expiring,
-        "acknowledgements_due": None if coverage is None else coverage["due"],
-        "acknowledged": None if coverage is None else coverage["acknowledged"],
-        "acknowledgement_coverage": None if coverage is None else _percent(coverage["acknowledged"], coverage["due"]),
+        "acknowledgements_due": coverage["due"],
+        "acknowledged": coverage["acknowledged"],
+        "acknowledgement_coverage": _percent(coverage["acknowledged"], coverage["due"]),
     }
 
 
@@ -234,7 +227,42 @@ def review_figures(period: Period) -> dict:
               "readiness": (now["units"].get(pk) or {}).get("readiness"),
               "previous": (then["units"].get(pk) or {}).get("readiness")} for pk in unit_ids]
     units.sort(key=lambda row: row["name"])
-    return {"period": period, "previous": before, "now": now, "then": then, "figures": figures, "units": units}
+    return {"period": period, "previous": before, "now": now, "then": then, "figures": figures, "units": units,
+            "trend": readiness_trend(period)}
+
+
+TREND_PERIODS = 4
+
+
+def trend_periods(period: Period) -> list[Period]:
+    """`period` and the three of its kind before it, oldest first."""
+    periods = [period]
+    while len(periods) < TREND_PERIODS:
+        periods.insert(0, previous(periods[0]))
+    return periods
+
+
+def readiness_trend(period: Period) -> dict:
+    """Readiness by org unit (and of all leaders) as at the end of each trend period, in one query: the four
+    periods' unit sums joined with UNION ALL, each part as `kpis` reads one day (a period's cost per part;
+    the parts are small, grouped per unit). A unit with no assessed leader in a period has None there."""
+    periods = trend_periods(period)
+    parts = [_latest_leader_gaps(p.end).filter(readiness__isnull=False).order_by()
+             .values("org_unit_id", "org_unit__name")
+             .annotate(total=Sum("readiness"), leaders=Count("pk"), slot=Value(index, output_field=IntegerField()))
+             .values_list("slot", "org_unit_id", "org_unit__name", "total", "leaders")
+             for index, p in enumerate(periods)]
+    rows = list(parts[0].union(*parts[1:], all=True))
+    units: dict = {}
+    totals = [[Decimal(0), 0] for _ in periods]
+    for slot, unit_id, name, total, leaders in rows:
+        units.setdefault(unit_id, {"name": name or "No unit", "values": [None] * len(periods)})
+        units[unit_id]["values"][slot] = _round(Decimal(total) / leaders)
+        totals[slot][0] += Decimal(total)
+        totals[slot][1] += leaders
+    overall = [_round(total / leaders) if leaders else None for total, leaders in totals]
+    return {"labels": [p.label for p in periods], "overall": overall,
+            "units": sorted(units.values(), key=lambda row: row["name"])}
 
 
 # --- the PDF (documents pipeline kind "management_review") ------------------------------------------
@@ -248,13 +276,20 @@ def _text(value) -> str | None:
 
 def review_pdf_source(review) -> dict:
     """Everything the PDF shows, as JSON-able data: its SHA-256 decides whether a stored PDF is reused."""
-    period = period_of(review)
-    data = review_figures(period)
+    return _source(review_figures(period_of(review)))
+
+
+def _source(data: dict) -> dict:
+    period = data["period"]
     return {
         "period": [period.label, period.start.isoformat(), period.end.isoformat()],
         "previous": [data["previous"].label, data["previous"].start.isoformat(), data["previous"].end.isoformat()],
         "figures": [[f.key, f.label, _text(f.value), _text(f.previous), f.unit] for f in data["figures"]],
         "units": [[row["name"], _text(row["readiness"]), _text(row["previous"])] for row in data["units"]],
+        "acknowledgements": [[data["now"]["acknowledged"], data["now"]["acknowledgements_due"]],
+                             [data["then"]["acknowledged"], data["then"]["acknowledgements_due"]]],
+        "trend": {"labels": data["trend"]["labels"], "overall": [_text(v) for v in data["trend"]["overall"]],
+                  "units": [[row["name"], [_text(v) for v in row["values"]]] for row in data["trend"]["units"]]},
     }
 
 
@@ -268,23 +303,45 @@ def period_of(review) -> Period:
     return Period(start, end, f"{start.isoformat()} – {end.isoformat()}")
 
 
-def readiness_chart(data: dict):
-    from core.charts import line_chart
+def _float(value) -> float | None:
+    return None if value is None else float(value)
 
-    units = data["units"]
-    return line_chart(title="Readiness by org unit", description="Mean readiness of the leaders of each org unit, "
-                      "the previous period and this one.", x_labels=[data["previous"].label, data["period"].label],
-                      series=[(row["name"], [None if row["previous"] is None else float(row["previous"]),
-                                             None if row["readiness"] is None else float(row["readiness"])])
-                              for row in units], y_range=(0, 100), y_step=25, unit="%")
+
+def readiness_chart(data: dict):
+    """The readiness trend: all leaders and each org unit over the four periods, oldest first."""
+    from core.charts import line_chart, with_room_for_labels
+
+    trend = data["trend"]
+    return with_room_for_labels(line_chart(title="Readiness by org unit", description="Mean readiness of the assessed leaders, of all and of "
+                      f"each org unit, as at the end of each of the last {TREND_PERIODS} periods.",
+                      x_labels=[_short_label(p) for p in trend_periods(data["period"])],
+                      series=[("All leaders", [_float(v) for v in trend["overall"]])]
+                      + [(row["name"], [_float(v) for v in row["values"]]) for row in trend["units"]],
+                      y_range=(0, 100), y_step=25, unit="%"))
+
+
+def _short_label(period: Period) -> str:
+    """A quarter, month or week by its name; a range of days by its last day (the axis has little room)."""
+    return period.label if re.fullmatch(r"\d{4}-(Q[1-4]|\d{2}|W\d{2})", period.label) else f"{period.end:%-d %b %Y}"
+
+
+def kpi_chart(data: dict):
+    """Each KPI of this period as a bar above the previous period's."""
+    from core.charts import comparison_chart
+
+    return comparison_chart(title="KPIs against the previous period", description=f"Each KPI as at the end of "
+                            f"{data['period'].label} (dark) and of {data['previous'].label} (light).",
+                            series=(data["period"].label, data["previous"].label),
+                            rows=[(f.label, _float(f.value), _float(f.previous), f.unit) for f in data["figures"]])
 
 
 def render_review_pdf(review) -> bytes:
     from core.pdf import render_pdf
 
-    source = review_pdf_source(review)
     data = review_figures(period_of(review))
-    return render_pdf(PDF_TEMPLATE, {"source": source, "data": data, "chart": readiness_chart(data)},
+    source = _source(data)
+    return render_pdf(PDF_TEMPLATE, {"source": source, "data": data, "chart": readiness_chart(data),
+                                     "kpi_chart": kpi_chart(data)},
                       title=f"Management review {source['period'][0]}",
                       subject="Competence KPIs for the management review (ISO 9001 9.3)")
 

@@ -70,6 +70,9 @@ def _email(send: ReportSend, period: kpi.Period) -> EmailMessage:
     for figure in data["figures"]:
         value = "—" if figure.value is None else f"{figure.value}{figure.unit}"
         before = "—" if figure.previous is None else f"{figure.previous}{figure.unit}"
+        if figure.key == "acknowledgement_coverage":  # the counts beside the share, as on the page
+            value += f" ({data['now']['acknowledged']} of {data['now']['acknowledgements_due']})"
+            before += f" ({data['then']['acknowledged']} of {data['then']['acknowledgements_due']})"
         lines.append(f"- {figure.label}: {value} (previous {before})")
     page = absolute_url(reverse("awareness:review") + f"?from={period.start.isoformat()}&to={period.end.isoformat()}")
     lines += ["", f"The page with its charts: {page}", "The report is attached as a PDF."]

@@ -1,4 +1,6 @@
-"""The beat task of scheduled management reviews (safe to run twice: see awareness.schedule)."""
+"""The beat task of scheduled management reviews (safe to run twice: see awareness.schedule). Beat's entry
+passes the day it fired on (config.settings.beat_today), so the period sent follows beat's clock; without a
+day the task reads its own."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The management review page (figures beside the previous period, readiness chart, PDF panel) and the
+"""The management review page (figures beside the previous period, a chart of them, the readiness trend chart,
+PDF panel) and the
 quality manager's choice of scheduled report. Thin: permission, period or form, selector, response."""
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ def review_page(request: HttpRequest) -> HttpResponse:
     except kpi.BadPeriod as error:
         return render(request, "awareness/review.html", {"error": str(error)}, status=400)
     data = kpi.review_figures(period)
-    context = {"data": data, "chart": kpi.readiness_chart(data) if data["units"] else None,
+    context = {"data": data, "chart": kpi.readiness_chart(data) if data["trend"]["units"] else None,
+               "kpi_chart": kpi.kpi_chart(data),
                "review": kpi.review_for(period, user=request.user),
                "may_subscribe": can(request.user, "mreview.subscribe")}
     return render(request, "awareness/review.html", context)

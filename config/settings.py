@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.beat import BeatLazyFunc
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
@@ -314,6 +315,16 @@ CELERY_TASK_DEFAULT_QUEUE = "proficio"
 # WeasyPrint's memory grows with each render.
 PDF_QUEUE = "pdf"
 CELERY_TASK_ROUTES = {"documents.tasks.*": {"queue": PDF_QUEUE}}
+
+
+def beat_today() -> str:
+    """The day beat fires on, by beat's own clock in CELERY_TIMEZONE (YYYY-MM-DD): the scheduled management
+    review is the period due on that day, even when a worker takes the task after midnight."""
+    from celery import current_app
+
+    return current_app.now().date().isoformat()
+
+
 CELERY_BEAT_SCHEDULE = {
     "purge-stale-imports": {"task": "competency.tasks.purge_stale_imports", "schedule": timedelta(hours=6)},
     "purge-people-imports": {"task": "profiles.tasks.purge_people_imports", "schedule": timedelta(hours=6)},
@@ -325,7 +336,7 @@ CELERY_BEAT_SCHEDULE = {
                                    "schedule": crontab(hour=7, minute=15)},
     # Emails the management review of each ended week, month or quarter to its subscribers (once per period).
     "send-management-reviews": {"task": "awareness.tasks_review.send_management_reviews",
-                                "schedule": crontab(hour=6, minute=30)},
+                                "schedule": crontab(hour=6, minute=30), "kwargs": {"today": BeatLazyFunc(beat_today)}},
     # Reminds leaders of statements and role profile revisions not acknowledged after ACK_REMINDER_DAYS.
     "send-ack-reminders": {"task": "awareness.tasks.send_ack_reminders", "schedule": crontab(hour=7, minute=30)},
 }

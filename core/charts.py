@@ -435,3 +435,83 @@ def line_chart(*, title: str, description: str, x_labels: list[str], series: lis
         chart.series.append(LineSeries(name=name, colour=colour, dash=dash, paths=paths, points=points,
                                        values=[None if v is None else float(v) for v in values]))
     return chart
+
+
+# --- comparison chart: this period against the one before, per row -------------------------------
+
+COMPARE_PLOT_WIDTH = 300
+COMPARE_BAR = 10
+COMPARE_ROW = 32
+COMPARE_VALUE_WIDTH = 64  # room right of the longest bar for its printed value
+COMPARE_LABEL_WIDTH = 240  # units: KPI names are longer than the level axis's labels
+COMPARE_COLOURS = ("#1d3557", "#a8b3c2")  # this period, the previous one (light: it reads as "before")
+
+
+@dataclass(frozen=True)
+class CompareBar:
+    y: float
+    width: float | None  # None: no figure (drawn as "–", never as a zero bar)
+    text: str
+    text_x: float
+    text_y: float
+    title: str
+    colour: str
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    label: str
+    title: str
+    text_y: float
+    bars: tuple[CompareBar, CompareBar]
+
+
+@dataclass
+class ComparisonChart:
+    title: str
+    description: str
+    width: float
+    height: float
+    left: float
+    label_x: float
+    series: tuple[str, str]
+    colours: tuple[str, str] = COMPARE_COLOURS
+    rows: list[CompareRow] = field(default_factory=list)
+    font: int = FONT
+    bar_height: int = COMPARE_BAR
+
+
+def comparison_chart(*, title: str, description: str, series: tuple[str, str],
+                     rows: list[tuple[str, float | None, float | None, str]]) -> ComparisonChart:
+    """Two bars per row, this period's above the previous one's: `series` names them, `rows` are (label, this,
+    previous, unit). Rows measure different things (counts, percentages), so each row is scaled to its own
+    larger value (a percentage to 100) and every bar prints its figure: the chart shows direction, the
+    numbers the size."""
+    labels = [_short_to(label, COMPARE_LABEL_WIDTH) for label, *_rest in rows]
+    left = math.ceil(10 * (12 + max((text_width(label) for label in labels), default=text_width("0000")))) / 10
+    height = 8 + COMPARE_ROW * len(rows)
+    chart = ComparisonChart(title=title, description=description,
+                            width=round(left + COMPARE_PLOT_WIDTH + COMPARE_VALUE_WIDTH + RIGHT_MARGIN, 1),
+                            height=height, left=left, label_x=round(left - 6, 1), series=series)
+    for index, ((label, value, before, unit), short) in enumerate(zip(rows, labels, strict=True)):
+        top = 4 + index * COMPARE_ROW
+        scale = 100.0 if unit == "%" else max(float(value or 0), float(before or 0), 1.0)
+        bars = []
+        for number, (name, figure_value) in enumerate(zip(series, (value, before), strict=True)):
+            y = top + number * (COMPARE_BAR + 2)
+            width = None if figure_value is None else round(
+                COMPARE_PLOT_WIDTH * max(0.0, min(float(figure_value), scale)) / scale, 1)
+            text = "–" if figure_value is None else figure(figure_value) + unit
+            bars.append(CompareBar(y=y, width=width, text=text, text_x=round(left + (width or 0) + 4, 1),
+                                   text_y=y + COMPARE_BAR - 1, title=f"{label}, {name}: {text}",
+                                   colour=COMPARE_COLOURS[number]))
+        chart.rows.append(CompareRow(label=short, title=label, text_y=top + COMPARE_BAR + 3, bars=tuple(bars)))
+    return chart
+
+
+def with_room_for_labels(chart: LineChart) -> LineChart:
+    """`chart` widened so that its last x label, centred on the plot's right edge, is drawn whole."""
+    if chart.x_labels:
+        x, label = chart.x_labels[-1]
+        chart.width = max(chart.width, math.ceil(x + text_width(label) / 2 + 4))
+    return chart

@@ -18,6 +18,7 @@ from accounts.models import Role, User
 from competency.starter import load_starter_framework
 from demo.profiles import ensure_role_profiles
 from demo.seed_assessments import seed_demo_cycles
+from demo.seed_awareness import seed_awareness
 from demo.seed_devplans import seed_devplans
 from demo.seed_training import seed_training
 from profiles.models import OrgUnit, Person
@@ -68,6 +69,7 @@ class SeedReport:
     cycles: list[str] = field(default_factory=list)
     training: list[str] = field(default_factory=list)
     plans: list[str] = field(default_factory=list)
+    awareness: list[str] = field(default_factory=list)
 
 
 def _leader_identity(index: int) -> tuple[str, str, str]:
@@ -214,6 +216,7 @@ def seed_demo_organisation(leaders: int = 30) -> SeedReport:
     report.cycles = seed_demo_cycles().lines()
     report.training = seed_training(hr, {c.code: c for c in version.competencies.all()})
     report.plans = seed_devplans(domain=DEMO_DOMAIN, password=DEMO_PASSWORD)
+    report.awareness = seed_awareness(domain=DEMO_DOMAIN, password=DEMO_PASSWORD)
     return report
 
 

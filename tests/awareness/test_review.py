@@ -112,7 +112,9 @@ def test_the_page_shows_each_figure_beside_the_previous_period(client, org):
     assert figures["open_gaps"].value == figures["open_gaps"].previous == 3
     html = response.content.decode()
     assert "Certificates expiring within 90 days" in html and "Readiness by org unit" in html
-    assert org.unit.name in html and 'data-testid="line-chart"' in html
+    assert org.unit.name in html and 'data-testid="line-chart"' in html and 'data-testid="comparison-chart"' in html
+    # Lena, Gus and Cora acknowledged the revision of their role profile in force (see the builder)
+    assert "(3 acknowledged of 3 due; before: 3 of 3)" in html
     assert ManagementReview.objects.filter(period_start=end - timedelta(days=99), period_end=end).count() == 1
 
 
@@ -146,11 +148,12 @@ def test_the_page_query_count_does_not_grow_with_the_data(client, django_assert_
     _page_queries(client)  # the first visit saves the period's review row
     empty = _page_queries(client)
     build_evidence_org()
-    # session + user; 2 x 7 KPI queries (roles, people, assessed, units, actions, reviews, certificates);
+    # session + user; 2 x 9 KPI queries (roles, people, assessed, units, actions, reviews, certificates,
+    # statement acknowledgements, role profile acknowledgements); the readiness trend (one UNION ALL);
     # the saved review row; the PDF panel's latest document
     with django_assert_num_queries(empty):
         client.get(reverse("awareness:review"), {"period": "2026-Q3"})
-    assert empty <= 20
+    assert empty == 23
 
 
 def test_the_pdf_is_rendered_from_the_review_source(org):
@@ -158,8 +161,24 @@ def test_the_pdf_is_rendered_from_the_review_source(org):
     source = kpi.review_pdf_source(review)
     assert [row[0] for row in source["figures"]][:3] == ["roles_defined", "leaders_assessed", "readiness"]
     assert source["units"] == [[org.unit.name, "66.7", "66.7"]]
+    # the four 90-day periods end at T-270, T-180, T-90 and today: the analysis (T-300) counts in all of them
+    assert source["trend"]["units"] == [[org.unit.name, ["66.7", "66.7", "66.7", "66.7"]]]
+    assert source["acknowledgements"] == [[3, 3], [3, 3]]
     pdf = kpi.render_review_pdf(review)
     assert pdf.startswith(b"%PDF")
+    from tests.documents.pdfcheck import check_pdf
+
+    check_pdf(pdf)
+
+
+def test_a_changed_trend_figure_changes_the_pdf_source(org):
+    from gaps.models import LeaderGap
+
+    review = ManagementReview.objects.create(period_start=org.today - timedelta(days=89), period_end=org.today)
+    before = kpi.review_pdf_source(review)
+    LeaderGap.objects.filter(person=org.cora).update(readiness=Decimal(40))
+    after = kpi.review_pdf_source(review)
+    assert after["trend"] != before["trend"] and after["trend"]["overall"][-1] == "46.7"  # (33.33 + 66.67 + 40) / 3
 
 
 def test_the_review_kind_is_registered_for_the_documents_pipeline():
@@ -167,3 +186,54 @@ def test_the_review_kind_is_registered_for_the_documents_pipeline():
 
     kind = get_kind("management_review")
     assert kind.model is ManagementReview and kind.rule == "mreview.view"
+
+
+def test_the_readiness_trend_reads_four_periods_in_one_query(org, django_assert_num_queries):
+    period = _span(org.today, 120)
+    with django_assert_num_queries(1):  # the four periods' unit sums, joined with UNION ALL
+        trend = kpi.readiness_trend(period)
+    # the periods end at T-360, T-240, T-120 and today; the only analysis finished at T-300
+    assert trend["labels"] == [p.label for p in kpi.trend_periods(period)]
+    assert trend["overall"] == [None, Decimal("66.7"), Decimal("66.7"), Decimal("66.7")]
+    assert trend["units"] == [{"name": org.unit.name, "values": [None, Decimal("66.7"), Decimal("66.7"),
+                                                                  Decimal("66.7")]}]
+
+
+def test_the_trend_of_a_quarter_is_it_and_the_three_quarters_before():
+    assert [p.label for p in kpi.trend_periods(kpi.parse_period("2026-Q1"))] == ["2025-Q2", "2025-Q3", "2025-Q4",
+                                                                                 "2026-Q1"]
+
+
+def test_acknowledgement_coverage_counts_what_was_due_and_signed_by_each_day(org, django_assert_num_queries):
+    from awareness.acknowledgements import coverage_on
+    from awareness.models import StatementKind
+    from awareness.services import acknowledge_revision
+    from tests.awareness.test_statements import new_revision, published
+    from tests.evidence.builders import dated
+    from tests.factories import TEST_PASSWORD
+
+    with dated(org.days_ago(20)):
+        policy = published(org)  # to everyone: Mona, Lena, Gus, Cora, Sam
+        objective = published(org, "On-time delivery", kind=StatementKind.OBJECTIVE, applies_to_everyone=False,
+                              org_units=[org.unit])  # to the plant: Mona, Lena, Gus, Cora
+    with dated(org.days_ago(10)):
+        acknowledge_revision(person=org.leader, revision=policy.current_revision, password=TEST_PASSWORD)
+        acknowledge_revision(person=org.gus, revision=objective.current_revision, password=TEST_PASSWORD)
+    with dated(org.days_ago(5)):
+        new_revision(org, policy, "We deliver what we promise, on time.")
+
+    # T-30: only the role profiles of Lena, Gus and Cora, each acknowledged in the revision then in force
+    assert coverage_on(org.days_ago(30)) == {"due": 3, "acknowledged": 3}
+    # T-15: + policy revision 1 for 5 people and the objective for 4: 12 due, none of them acknowledged yet
+    assert coverage_on(org.days_ago(15)) == {"due": 12, "acknowledged": 3}
+    # T-8: Lena acknowledged the policy, Gus the objective
+    assert coverage_on(org.days_ago(8)) == {"due": 12, "acknowledged": 5}
+    # today: policy revision 2 is due from all 5 again; Lena's acknowledgement stays with revision 1
+    with django_assert_num_queries(2):  # statement revisions, role profiles
+        assert coverage_on(org.today) == {"due": 12, "acknowledged": 4}
+    org.stranger.active = False
+    org.stranger.save()
+    assert coverage_on(org.today) == {"due": 11, "acknowledged": 4}  # Sam left: the policy is not due from him
+    figures = kpi.kpis(org.today, period=_span(org.today))
+    assert (figures["acknowledgements_due"], figures["acknowledged"]) == (11, 4)
+    assert figures["acknowledgement_coverage"] == Decimal("36.4")

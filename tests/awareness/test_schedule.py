@@ -3,7 +3,6 @@ PDF attached, however often the task or the command runs; through the real worke
 
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -47,6 +46,7 @@ def test_the_report_goes_once_per_period_with_the_pdf_attached(quality):
     assert (name, mimetype) == ("management-review-2026-11-01-2026-11-30.pdf", "application/pdf")
     assert content.startswith(b"%PDF")
     assert "Overdue plan actions" in message.body
+    assert "- Acknowledgement coverage: — (0 of 0) (previous — (0 of 0))" in message.body  # nothing published
     send = ReportSend.objects.get()
     assert (send.period_start, send.period_end, send.sent_at is not None) == (date(2026, 11, 1), date(2026, 11, 30), True)
     assert send_due_reviews(date(2027, 1, 1)) == 1  # December's, the next period

@@ -66,3 +66,43 @@ def test_the_command_refuses_a_production_system(settings):
     with pytest.raises(CommandError, match="Refusing to create demo accounts"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def test_it_publishes_the_quality_policy_in_two_signed_revisions_and_two_objectives():
+    from django.contrib.contenttypes.models import ContentType
+
+    from awareness.models import RevisionStatus, Statement, StatementKind, StatementRevision
+    from signatures.models import Meaning, Signature
+
+    seed_demo_organisation(leaders=30)
+    hr, quality = User.objects.get(role=Role.HR), User.objects.get(role=Role.QUALITY)
+    policy = Statement.objects.get(kind=StatementKind.POLICY)
+    assert [(r.number, r.status) for r in policy.revisions.order_by("number")] == [
+        (1, RevisionStatus.SUPERSEDED), (2, RevisionStatus.PUBLISHED)]
+    assert policy.current_revision.number == 2
+    revisions = StatementRevision.objects.all()
+    assert {(r.created_by, r.approved_by) for r in revisions} == {(hr, quality)}  # HR writes, quality signs
+    approvals = Signature.objects.filter(content_type=ContentType.objects.get_for_model(StatementRevision),
+                                         meaning=Meaning.APPROVED)
+    assert sorted(approvals.values_list("signer__email", flat=True)) == [quality.email] * 4
+    # the newest history row of each revision was written by whoever changed it last (HR published them)
+    assert {r.history.latest().history_user for r in revisions} == {hr}
+    objectives = Statement.objects.filter(kind=StatementKind.OBJECTIVE)
+    assert objectives.count() == 2 and all(o.measure and o.target and o.current_revision.number == 1
+                                           for o in objectives)
+
+
+def test_running_it_again_adds_no_statement_revision_or_acknowledgement():
+    from awareness.models import Acknowledgement, Statement, StatementRevision
+    from signatures.models import Signature
+
+    def counts():
+        return (Statement.objects.count(), StatementRevision.objects.count(), Acknowledgement.objects.count(),
+                Signature.objects.count(), StatementRevision.history.count(), Statement.history.count())
+
+    seed_demo_organisation(leaders=30)
+    before = counts()
+    assert before[:3] == (3, 4, 70)  # policy (2 revisions) and 2 objectives; 60 current + 10 of policy 1
+    report = seed_demo_organisation(leaders=30)
+    assert counts() == before
+    assert report.awareness[-1] == "Acknowledgements: already there."

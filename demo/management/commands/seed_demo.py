@@ -51,6 +51,8 @@ class Command(BaseCommand):
             self.stdout.write(line)
         for line in report.plans:
             self.stdout.write(line)
+        for line in report.awareness:
+            self.stdout.write(line)
         if with_ratings:
             started = time.perf_counter()
             for line in seed_bench_ratings(leaders).lines():
