@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.permissions import get_for_user, permission_required, require, visible
 from core.responses import apply_form_errors, done, form_page, invalid, refuse
+from profiles.models import ProfileStatus
 from profiles.rules import person_of
 from signatures.services import signatures_for
 
@@ -32,8 +33,8 @@ def _statement_url(statement) -> str:
 
 
 def _revision(request: HttpRequest, pk: int, action: str) -> StatementRevision:
-    revision = get_for_user(request.user, StatementRevision.objects.select_related("statement"), "statement.view",
-                            pk=pk)
+    revision = get_for_user(request.user, StatementRevision.objects.select_related("statement", "created_by"),
+                            "statement.view", pk=pk)
     require(request.user, action, revision.statement)
     return revision
 
@@ -128,11 +129,27 @@ def coverage(request: HttpRequest) -> HttpResponse:
 # --- a leader's acknowledgements ------------------------------------------------------------------------
 
 
-def _mine_context(person) -> dict:
+def _ack_form(key: str, data=None) -> AcknowledgeForm:
+    """The form of one acknowledgement on the page. Each has ids of its own (`key`), so that each "Your password"
+    label names its own field and a refused password is shown beside the thing it was to sign."""
+    return AcknowledgeForm(data, auto_id=f"id_{key}_%s")
+
+
+def _mine_context(person, failed: tuple[str, AcknowledgeForm] | None = None) -> dict:
+    """The leader's page; `failed` is the (key, bound form) of a refused acknowledgement, shown with its errors."""
     profile = selectors.profile_to_acknowledge(person)
-    return {"person": person, "revisions": list(selectors.current_revisions_for(person)), "profile": profile,
-            "profile_acknowledged": profile is not None and selectors.profile_acknowledged(person),
-            "history": list(selectors.acknowledgements_of(person)), "form": AcknowledgeForm()}
+    revisions = list(selectors.current_revisions_for(person))
+    forms = {key: _ack_form(key) for key in ["profile", *(f"revision_{r.pk}" for r in revisions)]}
+    if failed:
+        forms[failed[0]] = failed[1]
+    for revision in revisions:
+        revision.form = forms[f"revision_{revision.pk}"]
+    profile_acknowledged = profile is not None and selectors.profile_acknowledged(person)
+    profile_waits = profile is not None and not profile_acknowledged and profile.status == ProfileStatus.APPROVED
+    return {"person": person, "revisions": revisions, "profile": profile, "profile_acknowledged": profile_acknowledged,
+            "waiting": sum(not revision.acknowledged for revision in revisions) + profile_waits,
+            "history": list(selectors.acknowledgements_of(person)), "profile_form": forms["profile"],
+            "form": failed[1] if failed else None}
 
 
 @require_safe
@@ -142,7 +159,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     return render(request, T + "ack_mine.html", _mine_context(person))
 
 
-def _acknowledged(request: HttpRequest, form: AcknowledgeForm, person, acknowledge) -> HttpResponse:
+def _acknowledged(request: HttpRequest, key: str, form: AcknowledgeForm, person, acknowledge) -> HttpResponse:
     if form.is_valid():
         try:
             _ack, created = acknowledge()
@@ -156,7 +173,7 @@ def _acknowledged(request: HttpRequest, form: AcknowledgeForm, person, acknowled
                 return done(request, "Acknowledged. Thank you.", reverse("awareness:mine"))
             messages.info(request, "You had acknowledged this already.")
             return redirect("awareness:mine")
-    return invalid(request, T + "ack_mine.html", {**_mine_context(person), "form": form})
+    return invalid(request, T + "ack_mine.html", _mine_context(person, failed=(key, form)))
 
 
 @require_POST
@@ -164,8 +181,9 @@ def _acknowledged(request: HttpRequest, form: AcknowledgeForm, person, acknowled
 def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     person = person_of(request.user)
     revision = _published_revision(pk)
-    form = AcknowledgeForm(request.POST)
-    return _acknowledged(request, form, person, lambda: services.acknowledge_revision(
+    key = f"revision_{revision.pk}"
+    form = _ack_form(key, request.POST)
+    return _acknowledged(request, key, form, person, lambda: services.acknowledge_revision(
         person=person, revision=revision, password=form.cleaned_data["password"]))
 
 
@@ -183,8 +201,8 @@ def _published_revision(pk: int) -> StatementRevision:
 @permission_required("statement.acknowledge")
 def acknowledge_profile(request: HttpRequest) -> HttpResponse:
     person = person_of(request.user)
-    form = AcknowledgeForm(request.POST)
-    return _acknowledged(request, form, person, lambda: services.acknowledge_profile(
+    form = _ack_form("profile", request.POST)
+    return _acknowledged(request, "profile", form, person, lambda: services.acknowledge_profile(
         person=person, password=form.cleaned_data["password"]))
 
 

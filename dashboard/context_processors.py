@@ -13,7 +13,7 @@ from accounts.permissions import can
 from competency.models import CommentStatus, VersionStatus
 from config import __version__
 from profiles.models import ImportStatus, ProfileStatus
-from profiles.rules import manages_anyone
+from profiles.rules import manages_anyone, person_of
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,12 @@ STATUSES = {"VersionStatus": VersionStatus, "CommentStatus": CommentStatus, "Pro
 def shell(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     items = []
-    is_manager = False
+    is_manager = acknowledges = False
     if user is not None and user.is_authenticated:
         is_manager = user.role == Role.LEADER and manages_anyone(user)
+        # The manager's bar is full at 1280 px: a leader's acknowledgements are in the user menu. Leaders only, whose
+        # person `manages_anyone` has just read (no query more); HR and quality accounts acknowledge nothing.
+        acknowledges = user.role == Role.LEADER and person_of(user) is not None
         path = request.path
         for item in NAVIGATION:
             if (item.managers_only and not is_manager) or (item.hidden_from_leaders and user.role == Role.LEADER) or (
@@ -78,4 +81,5 @@ def shell(request: HttpRequest) -> dict:
         matches = [entry for entry in items if path == entry["url"] or (entry["url"] != "/" and path.startswith(entry["url"]))]
         if matches:
             max(matches, key=lambda entry: len(entry["url"]))["active"] = True
-    return {"nav_items": items, "proficio_version": __version__, "user_is_manager": is_manager, **STATUSES}
+    return {"nav_items": items, "proficio_version": __version__, "user_is_manager": is_manager,
+            "user_acknowledges": acknowledges, **STATUSES}

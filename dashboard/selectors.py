@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounts.models import Role
 from accounts.permissions import is_managing, visible
 from competency.models import CommentStatus, Framework, FrameworkVersion, ReviewComment, ReviewInvitation, VersionStatus
-from core.db import count_of
+from core.db import count_of, rows_in
 from devplans.models import Plan, PlanStatus
 from profiles.models import Person, ProfileStatus, Requirement, RoleProfile
 from profiles.rules import person_of
@@ -135,7 +135,8 @@ def leader_overview(user) -> dict:
     if person is None:
         return {"person": None, "reports": []}
     person = (
-        Person.objects.select_related("org_unit", "manager__user", "role_profile__framework_version__framework")
+        with_profile_acknowledged(Person.objects.select_related(
+            "org_unit", "manager__user", "role_profile__framework_version__framework"))
         .filter(pk=person.pk)
         .first()
     )
@@ -208,3 +209,87 @@ def overdue_training_reviews(user, limit: int = 5) -> dict:
 
     count = overdue_count(user)
     return {"overdue_reviews": overdue_reviews(user, limit) if count else [], "overdue_review_count": count}
+
+
+# --- awareness: statements and acknowledgements -------------------------------------------------------
+
+
+def with_profile_acknowledged(people):
+    """`people` annotated with `profile_acknowledged`: whether each has acknowledged their role profile's
+    current revision (the leader's home page reads it with the person, in the same query)."""
+    from awareness.models import Acknowledgement
+
+    return people.annotate(profile_acknowledged=Exists(Acknowledgement.objects.filter(
+        person=OuterRef("pk"), role_profile=OuterRef("role_profile"),
+        profile_revision=OuterRef("role_profile__revision"))))
+
+
+def acknowledgement_todos(person) -> list[Todo]:
+    """What `person` has still to acknowledge on /awareness/mine/: each current statement revision that
+    applies to them, and their role profile's approved revision. One query (the role profile and whether
+    it is acknowledged come with `person`, loaded through `with_profile_acknowledged`)."""
+    from awareness.selectors import current_revisions_for
+
+    if person is None:
+        return []
+    mine = reverse("awareness:mine")
+    items = [Todo("acknowledge", f"Acknowledge {revision.statement}, revision {revision.number}",
+                  f"{mine}#revision-{revision.pk}",
+                  f"{revision.statement.get_kind_display().lower()} · effective {revision.effective_date:%-d %b %Y}")
+             for revision in current_revisions_for(person).filter(acknowledged=False)[:TODO_LIMIT]]
+    profile = person.role_profile
+    if (profile is not None and profile.revision >= 1 and profile.status == ProfileStatus.APPROVED
+            and not person.profile_acknowledged):
+        items.append(Todo("acknowledge-profile", f"Acknowledge your role profile, revision {profile.revision}",
+                          f"{mine}#role-profile", profile.name))
+    return items
+
+
+def statement_todos(user) -> list[Todo]:
+    """For HR and quality: approved revisions to publish, and drafts waiting for the signature of someone other
+    than their author (segregation of duties: the author's own drafts wait for a colleague). One query."""
+    from awareness.models import RevisionStatus, StatementRevision
+
+    revisions = (StatementRevision.objects.filter(status__in=[RevisionStatus.DRAFT, RevisionStatus.APPROVED])
+                 .exclude(status=RevisionStatus.DRAFT, created_by=user)
+                 .select_related("statement", "created_by").order_by("statement__title", "statement_id")[:TODO_LIMIT])
+    items = []
+    for revision in revisions:
+        if revision.status == RevisionStatus.APPROVED:
+            items.append(Todo("publish-statement", f"Publish {revision.statement}, revision {revision.number}",
+                              reverse("awareness:statement_detail", args=[revision.statement_id]),
+                              "approved, not yet current"))
+        else:
+            author = revision.created_by.get_full_name() or revision.created_by.email
+            items.append(Todo("approve-statement", f"Approve {revision.statement}, revision {revision.number}",
+                              reverse("awareness:revision_approve", args=[revision.pk]),
+                              f"a draft by {author}, waiting for your signature"))
+    return items
+
+
+def statement_coverage() -> dict | None:
+    """Of the acknowledgements the current statement revisions ask of active people, how many are given: the
+    figure on HR's and quality's home page (the coverage page breaks it down). One query; None when no
+    statement is current."""
+    from django.db.models import Sum
+    from django.db.models.lookups import Exact
+
+    from awareness.models import Acknowledgement, RevisionStatus, StatementRevision
+
+    units = StatementRevision.org_units.through.objects.filter(
+        statementrevision_id=OuterRef(OuterRef("pk")), orgunit_id=OuterRef("org_unit_id"))
+    profiles = StatementRevision.role_profiles.through.objects.filter(
+        statementrevision_id=OuterRef(OuterRef("pk")), roleprofile_id=OuterRef("role_profile_id"))
+    asked = Person.objects.filter(active=True).filter(
+        Q(Exact(OuterRef("applies_to_everyone"), True)) | Q(Exists(units)) | Q(Exists(profiles)))
+    given = asked.filter(Exists(Acknowledgement.objects.filter(person=OuterRef("pk"),
+                                                               revision=OuterRef(OuterRef("pk")))))
+    totals = (StatementRevision.objects.filter(current_for__isnull=False, status=RevisionStatus.PUBLISHED)
+              .annotate(asked_here=rows_in(asked), given_here=rows_in(given))
+              .aggregate(revisions=Count("pk"), asked=Sum("asked_here"), given=Sum("given_here")))
+    if not totals["revisions"]:
+        return None
+    asked_n, given_n = totals["asked"] or 0, totals["given"] or 0
+    return {"revisions": totals["revisions"], "asked": asked_n, "given": given_n,
+            "percent": round(100 * given_n / asked_n) if asked_n else None}
+

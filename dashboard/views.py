@@ -19,12 +19,15 @@ def home(request: HttpRequest) -> HttpResponse:
         context["open_cycles"] = selectors.open_cycles()
         context.update(selectors.organisation_gaps())
         context.update(selectors.overdue_training_reviews(user))
+        context["todos"] += selectors.statement_todos(user)
+        context["statement_coverage"] = selectors.statement_coverage()
         template = "dashboard/home_manager.html"
     elif user.role == Role.AUDITOR:
         context["figures"] = selectors.organisation_figures()
         template = "dashboard/home_auditor.html"
     else:
         context.update(selectors.leader_overview(user))
+        context["todos"] = selectors.acknowledgement_todos(context["person"]) + context["todos"]
         context.update(selectors.leader_assessments(context["person"]))
         if context.get("reports"):
             context.update(selectors.overdue_training_reviews(user))

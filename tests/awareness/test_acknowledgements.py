@@ -4,6 +4,7 @@ reminders go once to those who have not acknowledged after ACK_REMINDER_DAYS."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -43,9 +44,10 @@ def revise_profile(org, description: str):
 def test_a_leader_sees_the_current_revision_and_their_role_profile_waiting(client, org):
     published(org)
     page = text(mine(client, org.leader))
-    assert "Quality policy (quality policy), revision 1" in page and "We deliver what we promise." in page
+    assert "Quality policy, revision 1" in page and "We deliver what we promise." in page
+    assert "(quality policy)" not in page  # the kind is not said twice
     assert "Your role profile: Team Leader, revision 1" in page
-    assert page.count('>Waiting<') == 2
+    assert page.count('>Waiting<') == 2 and "2 waiting for your acknowledgement" in page
 
 
 def test_acknowledging_with_the_password_signs_the_revision(client, org):
@@ -60,6 +62,7 @@ def test_acknowledging_with_the_password_signs_the_revision(client, org):
     assert acknowledgement.signature.record_version == 1
     page = text(client.get(reverse("awareness:mine")))
     assert "Acknowledged. Thank you." in page and "Quality policy, revision 1 —" in page
+    assert "1 waiting for your acknowledgement" in page  # their role profile still waits
 
 
 def test_a_wrong_password_stores_nothing(client, org):
@@ -69,6 +72,23 @@ def test_a_wrong_password_stores_nothing(client, org):
     response = ack(client, statement.current_revision, password="wrong")
     assert response.status_code == 400 and "not your password" in text(response)
     assert not Acknowledgement.objects.exists() and Signature.objects.count() == signatures
+
+
+def test_each_acknowledgement_has_its_own_password_field_and_a_refusal_shows_beside_its_own(client, org):
+    statement = published(org)
+    objective = published(org, "On-time delivery", kind=StatementKind.OBJECTIVE)
+    html = mine(client, org.leader).content.decode()
+    fields = [f"id_revision_{statement.current_revision.pk}_password",
+              f"id_revision_{objective.current_revision.pk}_password", "id_profile_password"]
+    for field in fields:  # each label names its own field
+        assert html.count(f'id="{field}"') == 1 and f'for="{field}"' in html
+    assert "On-time delivery (quality objective), revision 1" in text(mine(client, org.leader))
+    response = ack(client, objective.current_revision, password="wrong")
+    assert response.status_code == 400
+    cards = {re.search(r'data-revision="(\d+)"', card).group(1): card
+             for card in response.content.decode().split("<section")[1:] if "data-revision" in card}
+    assert "not your password" in cards[str(objective.current_revision.pk)]
+    assert "not your password" not in cards[str(statement.current_revision.pk)]
 
 
 def test_a_double_submit_keeps_one_acknowledgement(client, org):
