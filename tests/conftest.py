@@ -182,6 +182,19 @@ def celery_worker(celery_worker_process, transactional_db):
         yield celery_worker_process
     finally:
         app.conf.task_always_eager = True
+        _wait_until_idle(app, celery_worker_process["node"])
+
+
+def _wait_until_idle(app, node: str, timeout: float = 60) -> None:
+    """Waits until the worker has finished what this test queued, before the flush that ends the test: a task
+    still writing while the tables are truncated deadlocks with the flush. A solo-pool worker answers control
+    messages only between tasks, so a reply with nothing reserved means it is idle."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reply = app.control.inspect(destination=[node], timeout=0.5).reserved()
+        if reply is not None and not reply.get(node):
+            return
+        time.sleep(0.1)
 
 
 
