@@ -40,3 +40,15 @@ _sign_in_records_read_only()
 # Permission groups do nothing in Proficio (roles decide); offering them would only confuse.
 if admin.site.is_registered(Group):
     admin.site.unregister(Group)
+
+
+# The TOTP devices' admin shows each secret and its QR code: anyone reading it could sign in as that person.
+# HR turns a lost phone's two-factor sign-in off from the account's page instead.
+def _two_factor_devices_hidden() -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if admin.site.is_registered(TOTPDevice):
+        admin.site.unregister(TOTPDevice)
+
+
+_two_factor_devices_hidden()

@@ -100,3 +100,41 @@ class AccountForm(PlainFormMixin, forms.ModelForm):
         if "is_active" in self.fields:
             values["is_active"] = data["is_active"]
         return values
+
+
+# --- two-factor sign-in and the security policy -----------------------------------------------------
+
+
+class CodeField(forms.CharField):
+    """The six digits an authenticator app shows (spaces allowed, as some apps group them)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Code from your authenticator app")
+        kwargs.setdefault("help_text", "Six digits; a new code appears every 30 seconds.")
+        super().__init__(max_length=12, widget=forms.TextInput(attrs={
+            "autocomplete": "one-time-code", "inputmode": "numeric", "pattern": r"[0-9 ]*", "autofocus": True,
+        }), **kwargs)
+
+    def clean(self, value):
+        value = (super().clean(value) or "").replace(" ", "")
+        if not (value.isdigit() and len(value) == 6):
+            raise forms.ValidationError("Enter the six digits your authenticator app shows.")
+        return value
+
+
+class TwoFactorCodeForm(PlainFormMixin, forms.Form):
+    code = CodeField()
+
+
+class TwoFactorRemoveForm(PlainFormMixin, forms.Form):
+    password = forms.CharField(label="Your password", strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    code = CodeField()
+
+
+class SecurityPolicyForm(PlainFormMixin, forms.Form):
+    require_two_factor = forms.BooleanField(
+        label="Require two-factor sign-in for HR, quality and auditor accounts", required=False,
+        help_text="Those accounts set up an authenticator app at their next sign-in and can open nothing else "
+                  "until they have; any of them signed in without one is signed out now. Leaders are not affected.",
+    )

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from .models import Role
 
@@ -10,8 +15,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 #: Views an auditor may post to: signing out, their own password, and the auditor's own work, which
 #: changes no record: drawing a sample (it writes the sampling log), asking for an evidence pack and
 #: checking a pack file.
+#: Their own two-factor sign-in and sessions are an auditor's too.
 AUDITOR_WRITABLE_VIEWS = frozenset({"accounts:logout", "accounts:password_change", "evidence:landing",
-                                    "evidence:pack_new", "evidence:verify"})
+                                    "evidence:pack_new", "evidence:verify", "accounts:two_factor",
+                                    "accounts:two_factor_remove", "accounts:session_end",
+                                    "accounts:session_end_others"})
 
 
 class ReadOnlyAuditorMiddleware:
@@ -64,3 +72,49 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
+
+
+#: What an account that must still set up two-factor sign-in may open.
+ENROLMENT_VIEWS = frozenset({"accounts:two_factor", "accounts:logout"})
+
+
+class TwoFactorEnrolmentMiddleware:
+    """An account the security policy requires two-factor sign-in for, signed in without a device, is
+    sent to the enrolment page from everywhere else until it has set one up (a flag in its session,
+    set at sign-in: other sessions cost no query)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        from .signals import ENROLMENT_REQUIRED_KEY
+
+        if not request.session.get(ENROLMENT_REQUIRED_KEY) or request.resolver_match.view_name in ENROLMENT_VIEWS:
+            return None
+        if not request.user.is_authenticated:
+            return None
+        from .models import SecurityPolicy
+
+        if not SecurityPolicy.current().requires_two_factor_for(request.user):  # HR turned it off meanwhile
+            del request.session[ENROLMENT_REQUIRED_KEY]
+            return None
+        messages.warning(request, "Your organisation requires two-factor sign-in for your account: set it up "
+                                  "to continue.")
+        return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': request.get_full_path()})}")
+
+
+class SessionActivityMiddleware:
+    """Notes when each signed-in session was last seen, and from where, at most once a minute."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            from .services import session_seen
+
+            session_seen(request=request)
+        return self.get_response(request)

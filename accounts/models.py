@@ -174,3 +174,74 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation to {self.user.email}"
+
+
+#: Roles the organisation may require two-factor sign-in for: those who read or change everyone's records.
+TWO_FACTOR_ROLES = frozenset({Role.HR, Role.QUALITY, Role.AUDITOR})
+
+
+class SecurityPolicy(models.Model):
+    """The organisation's sign-in policy: one row (pk 1), changed by HR on the security page, with history."""
+
+    require_two_factor = models.BooleanField(
+        "Require two-factor sign-in for HR, quality and auditor accounts", default=False,
+        help_text="Those accounts set up an authenticator app at their next sign-in and can open nothing "
+                  "else until they have. Leaders are not affected.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "security policy"
+        verbose_name_plural = "security policy"
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="security_policy_singleton")]
+
+    def __str__(self) -> str:
+        return "Security policy"
+
+    @classmethod
+    def current(cls) -> SecurityPolicy:
+        """The policy as stored, or the default (nothing required) before HR has ever saved it."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+    def requires_two_factor_for(self, user) -> bool:
+        return self.require_two_factor and user.role in TWO_FACTOR_ROLES
+
+
+class UserSession(models.Model):
+    """A signed-in session of a user, so that they (and HR) can see and end it. Written at sign-in,
+    refreshed at most once a minute by `SessionActivityMiddleware`; it goes with its Django session
+    (ending a session deletes that, and signing out or expiry clean-up deletes this row with it)."""
+
+    session = models.OneToOneField("sessions.Session", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    user_agent = models.CharField(max_length=400, blank=True)
+    ip_address = models.CharField(max_length=45, blank=True)
+    signed_in_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        indexes = [models.Index(fields=["user", "-last_seen_at"], name="usersession_user_latest")]
+
+    def __str__(self) -> str:
+        return f"Session of {self.user} from {self.ip_address or 'an unknown address'}"
+
+    @property
+    def browser(self) -> str:
+        return describe_user_agent(self.user_agent)
+
+
+def describe_user_agent(user_agent: str) -> str:
+    """"Firefox on Windows" from a user agent string; good enough to recognise one's own devices."""
+    agent = user_agent or ""
+    browsers = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chromium/", "Chromium"),
+                ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+    systems = (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("Windows", "Windows"),
+               ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+    browser = next((name for marker, name in browsers if marker in agent), "")
+    system = next((name for marker, name in systems if marker in agent), "")
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown browser"

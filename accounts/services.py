@@ -1,7 +1,10 @@
-"""Use cases that change accounts: HR's account pages, invitations and password resets."""
+"""Use cases that change accounts: HR's account pages, invitations, password resets, two-factor sign-in,
+the security policy and signed-in sessions."""
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -17,7 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 from core.db import queue_after_commit, save_unique
 from core.emails import absolute_url, duration_text, render_plain
 
-from .models import Invitation, Role, User, normalise_email
+from .models import TWO_FACTOR_ROLES, Invitation, Role, SecurityPolicy, User, UserSession, normalise_email
 from .throttle import count_in_window
 from .tokens import invitation_token_generator
 
@@ -153,3 +156,180 @@ def password_reset_send(*, email: str) -> int:
         with mail.get_connection() as connection:
             connection.send_messages(messages)
     return len(messages)
+
+
+# --- two-factor sign-in ---------------------------------------------------------------------------
+# TOTP devices are django-otp's; a user has at most one, and only confirmed devices count.
+
+TOTP_DEVICE_NAME = "Authenticator app"
+
+
+class CodeThrottled(Exception):
+    """Too many wrong codes in a row: django-otp makes the device wait (1, 2, 4 … seconds) before the next."""
+
+    def __init__(self, seconds: int):
+        super().__init__(f"Too many wrong codes in a row: wait {seconds} second{'s' if seconds != 1 else ''} "
+                         "and enter the newest code from your app.")
+        self.seconds = seconds
+
+
+def _code_value(code: str) -> int | None:
+    code = (code or "").replace(" ", "")
+    return int(code) if code.isdigit() and len(code) == 6 else None
+
+
+def two_factor_code_check(*, device, code: str) -> bool:
+    """Whether `code` is the device's current code, not used before (django-otp keeps the last step
+    verified, so a replayed code fails). Wrong codes count towards the device's throttle."""
+    allowed, details = device.verify_is_allowed()
+    if not allowed:
+        until = (details or {}).get("locked_until")
+        raise CodeThrottled(max(1, math.ceil((until - timezone.now()).total_seconds())) if until else 1)
+    value = _code_value(code)
+    return device.verify_token(value if value is not None else "not a code")  # a non-code fails and counts
+
+
+@transaction.atomic
+def two_factor_enrol(*, user: User, key: str, code: str):
+    """Confirms the authenticator app holding the secret `key` (hex) by its first code and stores it."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    User.objects.select_for_update().get(pk=user.pk)  # one enrolment at a time per user
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise ValidationError("Two-factor sign-in is already on for your account.")
+    value = _code_value(code)
+    device = TOTPDevice(user=user, name=TOTP_DEVICE_NAME, key=key, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, 0)
+    if value is None or not totp.verify(value, tolerance=device.tolerance):
+        raise ValidationError({"code": "That is not the code your app shows for this secret. Check the app's "
+                                       "clock is right and enter the newest code."})
+    device.last_t, device.drift = totp.t(), totp.drift  # the confirming code cannot be used again to sign in
+    TOTPDevice.objects.filter(user=user).delete()  # unconfirmed leftovers
+    device.full_clean()
+    device.save()
+    return device
+
+
+def two_factor_remove(*, user: User, password: str, code: str) -> None:
+    """Turns two-factor sign-in off for one's own account, given the password and a current code. Not one
+    transaction: a wrong code must stay counted by the throttle when the removal is refused."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        raise ValidationError("Two-factor sign-in is not on for your account.")
+    right_password = user.check_password(password)
+    # The code is checked even after a wrong password, so that guesses count towards the throttle.
+    right_code = two_factor_code_check(device=device, code=code)
+    if not (right_password and right_code):
+        raise ValidationError("The password or the code is not right. Nothing was changed.")
+    TOTPDevice.objects.filter(user=user).delete()
+
+
+@transaction.atomic
+def two_factor_reset(*, actor: User, account: User) -> bool:
+    """HR turns two-factor sign-in off for someone who lost their phone; their sessions end with it."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if account.pk == actor.pk:
+        raise ValidationError("Turn your own two-factor sign-in off from your account menu (password and code).")
+    deleted, _ = TOTPDevice.objects.filter(user=account).delete()
+    if deleted:
+        sessions_end(user=account)
+    return bool(deleted)
+
+
+# --- the security policy --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def security_policy_set(*, actor: User, require_two_factor: bool) -> int:
+    """Saves the policy (with a history row naming `actor`). Turning the requirement on signs out the
+    accounts it covers that have no device yet, so each is sent to enrolment at its next sign-in; the HR
+    manager doing it must have set up their own first. Returns how many sessions were ended."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    policy = SecurityPolicy.objects.select_for_update().filter(pk=1).first() or SecurityPolicy(pk=1)
+    if require_two_factor and not TOTPDevice.objects.filter(user=actor, confirmed=True).exists():
+        raise ValidationError({"require_two_factor": "Set up two-factor sign-in for your own account first "
+                                                     "(account menu, Two-factor sign-in): otherwise this would lock "
+                                                     "you out too."})
+    if not policy._state.adding and policy.require_two_factor == require_two_factor:
+        return 0  # nothing changes: no history row
+    turning_on = require_two_factor and not policy.require_two_factor
+    policy.require_two_factor = require_two_factor
+    policy._history_user = actor
+    policy.full_clean()
+    policy.save()
+    if not turning_on:
+        return 0
+    uncovered = (User.objects.filter(role__in=TWO_FACTOR_ROLES, is_active=True).exclude(pk=actor.pk)
+                 .exclude(pk__in=TOTPDevice.objects.filter(confirmed=True).values("user_id")))
+    return sessions_end(users=uncovered)
+
+
+# --- sessions -------------------------------------------------------------------------------------
+
+#: How often a session's "last seen" is written, at most.
+SESSION_SEEN_EVERY = 60
+#: Kept in the session itself: when its row was last written (so most requests write nothing).
+SESSION_SEEN_KEY = "_proficio_seen"
+
+
+def session_record(*, request, user: User, signed_in_at: datetime | None = None) -> None:
+    """Notes a new signed-in session (at sign-in: the session key is the fresh one Django just made)."""
+    from django.contrib.sessions.models import Session
+
+    from .backends import client_ip
+
+    key = getattr(request.session, "session_key", None)
+    if not key or not Session.objects.filter(session_key=key).exists():
+        return  # a session engine that keeps no rows (signed cookies): nothing to list
+    now = timezone.now()
+    UserSession.objects.update_or_create(session_id=key, defaults={
+        "user": user, "user_agent": request.META.get("HTTP_USER_AGENT", "")[:400],
+        "ip_address": client_ip(request)[:45], "signed_in_at": signed_in_at or now, "last_seen_at": now})
+    request.session[SESSION_SEEN_KEY] = int(now.timestamp())
+
+
+def session_seen(*, request) -> None:
+    """Refreshes the session's "last seen" and address, at most once every SESSION_SEEN_EVERY seconds."""
+    from django.contrib.auth import SESSION_KEY
+
+    from .backends import client_ip
+
+    session = request.session
+    if SESSION_KEY not in session:
+        return
+    now = int(time.time())
+    seen = session.get(SESSION_SEEN_KEY)
+    if isinstance(seen, int) and now - seen < SESSION_SEEN_EVERY:
+        return
+    updated = UserSession.objects.filter(session_id=session.session_key).update(
+        last_seen_at=timezone.now(), ip_address=client_ip(request)[:45])
+    if not updated and request.user.is_authenticated:
+        session_record(request=request, user=request.user)  # a session from before sessions were listed
+    session[SESSION_SEEN_KEY] = now
+
+
+def sessions_end(*, user: User | None = None, users=None, keep: str | None = None) -> int:
+    """Signs out every session of `user` (or of the accounts in the queryset `users`) but `keep` (a
+    session key), through the session engine, so a cached session ends too. Returns how many ended."""
+    from importlib import import_module
+
+    rows = UserSession.objects.filter(user=user) if user is not None else UserSession.objects.filter(user__in=users)
+    keys = list(rows.exclude(session_id=keep or "").values_list("session_id", flat=True))
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in keys:
+        store().delete(key)
+    UserSession.objects.filter(session_id__in=keys).delete()  # gone with their sessions already, unless cached
+    return len(keys)
+
+
+def session_end(*, session: UserSession) -> None:
+    """Signs out one session (its owner's next request from it goes to the sign-in page)."""
+    from importlib import import_module
+
+    import_module(settings.SESSION_ENGINE).SessionStore().delete(session.session_id)
+    UserSession.objects.filter(pk=session.pk).delete()

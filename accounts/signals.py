@@ -26,3 +26,21 @@ def record_last_login(sender, user, **kwargs) -> None:
 def count_failure_per_address(sender, credentials=None, request=None, **kwargs) -> None:
     if request is not None:
         throttle.record_failure(request)
+
+
+#: Set in the session of an account the policy requires two-factor sign-in for and that has no device:
+#: `TwoFactorEnrolmentMiddleware` then lets it reach only the enrolment page until it has one.
+ENROLMENT_REQUIRED_KEY = "_proficio_two_factor_enrolment_required"
+
+
+@receiver(user_logged_in, dispatch_uid="proficio_record_session")
+def record_session(sender, user, request=None, **kwargs) -> None:
+    from .models import SecurityPolicy
+    from .selectors import has_two_factor
+    from .services import session_record
+
+    if request is None or not hasattr(request, "session"):
+        return
+    session_record(request=request, user=user)
+    if SecurityPolicy.current().requires_two_factor_for(user) and not has_two_factor(user):
+        request.session[ENROLMENT_REQUIRED_KEY] = True

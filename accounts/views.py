@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.responses import done, form_page
 
-from . import selectors, services, throttle
+from . import selectors, services, throttle, views_security
 from .filters import AccountFilter
 from .forms import AccountForm, EmailLoginForm, PasswordResetRequestForm
 from .permissions import get_for_user, permission_required
@@ -41,6 +41,25 @@ class SignInView(auth_views.LoginView):
             return locked_out(request, address=True)  # checked before any password is
         return super().post(request, *args, **kwargs)
 
+    def form_valid(self, form) -> HttpResponse:
+        user = form.get_user()
+        if selectors.has_two_factor(user):  # the password was right; the code comes next
+            return views_security.start_code_step(self.request, user, self.get_success_url())
+        return super().form_valid(form)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """A new password also signs out every other session of the account (this one stays signed in)."""
+
+    def form_valid(self, form) -> HttpResponse:
+        from .models import UserSession
+
+        this = UserSession.objects.filter(session_id=self.request.session.session_key).first()
+        response = super().form_valid(form)  # gives this session a new key, which its row follows
+        services.sessions_end(user=form.user, keep=self.request.session.session_key)
+        services.session_record(request=self.request, user=form.user, signed_in_at=this.signed_in_at if this else None)
+        return response
+
 
 class PasswordResetView(auth_views.PasswordResetView):
     """Answers every address the same way, at the same speed: the email is looked up and sent by a task."""
@@ -62,13 +81,15 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    """Setting a new password from the emailed link also lifts a sign-in lockout of that account."""
+    """Setting a new password from the emailed link also lifts a sign-in lockout of that account, and
+    signs out all its sessions."""
 
     def form_valid(self, form):
         from axes.utils import reset
 
         response = super().form_valid(form)
         reset(username=form.user.email)
+        services.sessions_end(user=form.user)
         return response
 
 
@@ -121,6 +142,7 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
     return form_page(request, form, "accounts/account_form.html", {
         "account": account, "invitations": account.invitations.all()[:5],
+        "sessions": selectors.sessions_of(account).count(), "two_factor": selectors.has_two_factor(account),
     }, save)
 
 

@@ -54,6 +54,7 @@ def test_a_leader_with_reports_counts_as_a_manager():
 #: Which app each kind of object belongs to: its rules live in that app's rules.py.
 OWNERS = {
     "account": "accounts", "dashboard": "dashboard",
+    "security": "accounts", "two_factor": "accounts", "user_session": "accounts",
     "framework": "competency", "version": "competency", "area": "competency", "competency": "competency",
     "comment": "competency", "import": "competency", "scale": "competency",
     "profile": "profiles", "person": "profiles", "people": "profiles", "peopleimport": "profiles",
@@ -65,6 +66,7 @@ OWNERS = {
     "plan": "devplans",
     "dossier": "evidence", "sampling": "evidence", "access_log": "evidence", "pack": "evidence", "pack_log": "evidence",
     "statement": "awareness", "mreview": "awareness",
+    "apitoken": "api",
 }
 
 
