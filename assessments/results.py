@@ -276,6 +276,34 @@ def results_participants():
                                               "person__org_unit", "manager__user")
 
 
+def released_participants(cycle: Cycle):
+    """The cycle's participants for a list of released results (the API's): with their people and the
+    number of their shown comments, counted in a subquery. One query for a page."""
+    from django.db.models import OuterRef
+
+    from core.db import count_of
+
+    return results_participants().filter(cycle=cycle).annotate(comment_count=count_of(
+        ResultComment.objects.filter(participant=OuterRef("pk"), withheld=False), "participant"))
+
+
+def shown_cells(participant_ids: list[int]) -> dict[int, list[tuple[str, Figure]]]:
+    """Per participant, (competency code, figure) of each stored cell, in framework and label order; a
+    suppressed figure has no mean. One query for a page of leaders, whatever its size."""
+    found: dict[int, list[tuple[str, Figure]]] = {pk: [] for pk in participant_ids}
+    order = {label: index for index, label in enumerate(LABEL_ORDER)}
+    rows = (ResultCell.objects.filter(participant_id__in=participant_ids)
+            .order_by("participant_id", "competency__area__position", "competency__area_id", "competency__position",
+                      "competency_id")
+            .values_list("participant_id", "competency__code", "label", "mean", "count", "responders", "suppressed"))
+    for participant_id, code, label, mean, count, responders, suppressed in rows:
+        found[participant_id].append((code, Figure(label, None if suppressed else mean, count, responders, suppressed)))
+    for cells in found.values():
+        place = {code: index for index, (code, _figure) in reversed(list(enumerate(cells)))}  # framework order
+        cells.sort(key=lambda cell: (place[cell[0]], order.get(cell[1].label, len(order))))
+    return found
+
+
 def latest_results_for(person) -> ParticipantResults | None:
     """The person's newest released results (for the dashboard), or None."""
     participant = (results_participants().filter(person=person, cycle__status=CycleStatus.RELEASED)

@@ -23,7 +23,11 @@ class FrameworkFilter(StyledFilterSet):
         super().__init__(*args, **kwargs)
         if self.request is not None:
             shown = visible_statuses(self.request.user)
-            self.filters["status"].extra["choices"] = [(v, label) for v, label in VersionStatus.choices if v in shown]
+            status = self.filters["status"]
+            status.extra["choices"] = [(v, label) for v, label in VersionStatus.choices if v in shown]
+            # A form field built earlier (the OpenAPI schema reads the class's filters) is copied with the filter
+            # and would keep every status: drop it, so this reader's field is built from their choices.
+            status.__dict__.pop("_field", None)
 
     def filter_name(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value))

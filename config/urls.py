@@ -21,6 +21,7 @@ urlpatterns = [
     path("awareness/", include("awareness.urls")),
     path("evidence/", include("evidence.urls")),
     path("documents/", include("documents.urls")),
+    path("api/", include("api.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

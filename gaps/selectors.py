@@ -152,6 +152,13 @@ def leader_gaps(participant: Participant) -> LeaderGaps | None:
     return LeaderGaps(participant=participant, analysis=analysis, summary=summary, lines=lines, levels=levels)
 
 
+def requirement_lines(analysis: Analysis, participant_ids: list[int]) -> dict[int, list[GapLine]]:
+    """Per leader of a page of `analysis`, their requirement lines as a leader's page orders them. Two
+    queries (the scale's levels, the lines) whatever the page's size."""
+    top = max((value for value, _name in levels_of(analysis)), default=5)
+    return _lines(analysis.pk, participant_ids, top)
+
+
 def latest_participation(person) -> Participant | None:
     """The person's newest released participation with a gap analysis (for "My gaps")."""
     return (Participant.objects.filter(person=person, cycle__status=CycleStatus.RELEASED,
