@@ -98,6 +98,18 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit("REQUIRE_SERVICES=1 but: " + "; ".join(problems), returncode=3)
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The controller removes the run's media folders (config/settings_test.py made them for all its processes);
+    pytest-django has already dropped each process's test database."""
+    if hasattr(config, "workerinput"):
+        return
+    from config import settings_test
+
+    folder = os.environ.get("PROFICIO_TEST_TMP")
+    if settings_test.TEST_TMP_CREATED and folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def skip_or_fail(reason: str) -> None:
     if services_required():
         pytest.fail(f"{reason} (REQUIRE_SERVICES=1)")
