@@ -69,3 +69,29 @@ document.addEventListener("change", (event) => {
     target.closest("details").open = true;
   }
 })();
+
+// A table wider than the screen scrolls sideways inside its wrapper (or a pixel or two of it downwards). Keyboard users scroll it with the
+// arrow keys once it has focus (WCAG 2.1.1), and a screen reader announces it by its table's caption; a
+// wrapper that does not scroll stays out of the Tab order.
+(() => {
+  const wrappers = Array.from(document.querySelectorAll(".table-responsive"));
+  if (!wrappers.length) {
+    return;
+  }
+  const mark = () => {
+    for (const wrapper of wrappers) {
+      const scrolls = wrapper.scrollWidth > wrapper.clientWidth || wrapper.scrollHeight > wrapper.clientHeight;
+      if (scrolls && !wrapper.hasAttribute("tabindex")) {
+        const caption = wrapper.querySelector("caption");
+        wrapper.setAttribute("tabindex", "0");
+        wrapper.setAttribute("role", "region");
+        wrapper.setAttribute("aria-label", caption ? caption.textContent.trim() : "Table, scrolls sideways");
+        wrapper.dataset.scrollFocus = "";
+      } else if (!scrolls && wrapper.dataset.scrollFocus !== undefined) {
+        ["tabindex", "role", "aria-label", "data-scroll-focus"].forEach((name) => wrapper.removeAttribute(name));
+      }
+    }
+  };
+  mark();
+  window.addEventListener("resize", mark);
+})();
