@@ -29,7 +29,10 @@ def _database_status() -> str:
 def _broker_status() -> tuple[str, int | None]:
     """(broker status, number of workers that answered a ping), cached briefly."""
     key = f"healthz:broker:{celery_app.conf.broker_url}"
-    cached = cache.get(key)
+    try:
+        cached = cache.get(key)
+    except Exception:  # noqa: BLE001 - the cache is Redis too: when it is down, check the broker itself
+        cached = None
     if cached is not None:
         return tuple(cached)
     try:

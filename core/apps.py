@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    """Helpers every app uses. No models; an app so that its template tags load."""
+    """Helpers every app uses; its one model is the outbox of Celery tasks (core/outbox.py)."""
 
     name = "core"
     verbose_name = "Shared helpers"

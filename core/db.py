@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterator
-from importlib import import_module
 from itertools import count
 from zlib import crc32
 
@@ -26,10 +25,13 @@ def save_unique(obj, field: str, message: str) -> None:
 def queue_after_commit(task: str, *args) -> None:
     """Queues the Celery task at dotted path `task` (e.g. "accounts.tasks.send_invitations") once the
     current transaction commits, so that the worker finds what it wrote. Services name their tasks
-    by path because tasks import services, not the other way round."""
-    module, name = task.rsplit(".", 1)
-    found = getattr(import_module(module), name)
-    transaction.on_commit(lambda: found.delay(*args))
+    by path because tasks import services, not the other way round.
+
+    Through the transactional outbox (core/outbox.py): the task is written in this transaction and sent
+    after the commit, or later if the task queue (Redis) is down then; `args` must be JSON (ids)."""
+    from .outbox import queue
+
+    queue(task, *args)
 
 
 def count_of(queryset: QuerySet, group: str) -> Coalesce:

@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.permissions import get_for_user
+from core import outbox
 
 from . import services, signals
 from .models import Document, DocumentStatus
@@ -61,6 +62,8 @@ def document_request(request: HttpRequest, kind: str, object_id: int) -> HttpRes
         messages.error(request, f"The {spec.label} PDF could not be created: {document.error}")
     elif before is not None and before.pk == document.pk:
         messages.info(request, f"The {spec.label} PDF is already being created.")
+    elif outbox.waiting("documents.tasks.render_document", document.pk):
+        messages.warning(request, f"The {spec.label} PDF is {outbox.WAITING_MESSAGE}.")
     else:
         messages.success(request, f"The {spec.label} PDF is being created: this page shows when it is ready.")
     return redirect(_back(request, spec, obj))

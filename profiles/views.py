@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import can, get_for_user, is_reader, permission_required
+from core import outbox
 from core.pagination import deferred_page
 from core.responses import done, form_page, invalid, refuse
 from core.uploads import ImportFailed
@@ -320,6 +321,9 @@ def people_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
             context["plan"] = plan_people_import(read_table(bytes(job.content), job.filename, job.encoding))
         except ImportFailed as failure:  # the people in Proficio changed since the upload
             context["failure"] = failure
+    elif job.status == ImportStatus.QUEUED:  # the task queue was down when it was confirmed: the outbox holds it
+        context["waiting"] = outbox.waiting("profiles.tasks.apply_people_import", job.pk)
+        context["waiting_message"] = outbox.WAITING_MESSAGE
     return render(request, "profiles/people_import_preview.html", context)
 
 

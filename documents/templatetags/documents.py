@@ -8,7 +8,9 @@ from django import template
 from accounts.models import Role
 from accounts.permissions import can
 
-from ..models import Document
+from core import outbox
+
+from ..models import Document, DocumentStatus
 from ..registry import Kind, get_kind
 
 register = template.Library()
@@ -26,6 +28,10 @@ def panel_context(request, spec: Kind, obj, document: Document | None, *, script
         "can_request": user.role != Role.AUDITOR and can(user, spec.rule, obj),
         "next": request.get_full_path() if not request.htmx else request.headers.get("HX-Current-URL", ""),
         "script": script,
+        # The broker was down when it was queued: the outbox holds the render until the task queue is back.
+        "waiting": document is not None and document.status == DocumentStatus.QUEUED
+        and outbox.waiting("documents.tasks.render_document", document.pk),
+        "waiting_message": outbox.WAITING_MESSAGE,
     }
 
 

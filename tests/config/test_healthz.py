@@ -60,3 +60,26 @@ def test_it_answers_503_when_the_broker_is_unreachable(client, settings):
         app.conf.task_always_eager = True
     assert response.status_code == 503
     assert response.json()["broker"].startswith("error")
+
+
+def test_a_cache_that_is_down_gives_the_report_not_a_server_error(client, monkeypatch):
+    """In production the cache is Redis too: when Redis stops, the probe still says what is wrong (503)."""
+    from django.core.cache import cache
+
+    from config.celery import app
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    app.conf.task_always_eager = False
+    original = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.broker_url = original
+        app.conf.task_always_eager = True
+    assert response.status_code == 503
+    assert response.json()["broker"].startswith("error") and response.json()["database"] == "ok"
