@@ -371,9 +371,10 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """Sync workers (one unless told), the access log giving path?query, status and microseconds per request."""
+    """Sync workers (one unless told; with threads, gthread workers), the access log giving path?query, status
+    and microseconds per request."""
 
-    def __init__(self, env: dict[str, str], logdir: Path, workers: int = 1) -> None:
+    def __init__(self, env: dict[str, str], logdir: Path, workers: int = 1, threads: int = 1) -> None:
         logdir.mkdir(parents=True, exist_ok=True)
         self.access_log = logdir / "access.log"
         self.error_log = logdir / "error.log"
@@ -382,7 +383,8 @@ class Gunicorn:
         with self.error_log.open("w") as errors:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{self.port}",
-                 "--workers", str(workers), "--timeout", "120",  # a slow page at 10,000 must be measured, not killed
+                 "--workers", str(workers), "--threads", str(threads),
+                 "--timeout", "120",  # a slow page at 10,000 must be measured, not killed
                  # The control socket lives at one path in $HOME: another gunicorn there would clash.
                  "--no-control-socket",
                  "--access-logfile", str(self.access_log), "--access-logformat", "%(U)s?%(q)s %(s)s %(D)s"],

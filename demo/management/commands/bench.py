@@ -8,6 +8,7 @@ from demo.bench_assessments import run_assessment_bench
 from demo.bench_evidence import run_evidence_bench
 from demo.bench_evidence_landing import run as run_evidence_landing_bench
 from demo.bench_gaps import run_gap_bench
+from demo.bench_load import run_load_bench
 from demo.bench_pdf import run_pdf_bench
 from demo.bench_training import run_training_bench
 
@@ -24,14 +25,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--part", choices=["all", "scenarios", "pages", "assessments", "gaps", "training", "pdf",
-                                                     "evidence", "evidence-landing"],
+                                                     "evidence", "evidence-landing", "load"],
                             default="all",
                             help="Run only the scenarios, the page timings, the 360° assessments, the gap analysis "
-                                 "the training matrix, the PDFs or the evidence packs (default: all).")
+                                 "the training matrix, the PDFs, the evidence packs or the load test (default: all).")
         parser.add_argument("--repeats", type=int, default=30, help="Measured requests per page and size (default 30).")
         parser.add_argument("--warmup", type=int, default=3, help="Unmeasured rounds first (default 3).")
+        parser.add_argument("--seconds", type=int, default=60,
+                            help="How long the load part's locust run lasts (default 60; 5 for a quick check).")
 
-    def handle(self, *args, part: str, repeats: int, warmup: int, **options) -> None:
+    def handle(self, *args, part: str, repeats: int, warmup: int, seconds: int, **options) -> None:
         # The test environment lets django.test.Client reach the app in this process (both parts use it).
         setup_test_environment()
         try:
@@ -58,6 +61,9 @@ class Command(BaseCommand):
             if part in {"all", "evidence-landing"}:
                 self.stdout.write("\nThe auditor's landing page at 30 and 10,000 people, beside the login page")
                 run_evidence_landing_bench(self.stdout.write, warmup=warmup, repeats=max(1, repeats))
+            if part in {"all", "load"}:
+                self.stdout.write("\nLoad: 50 raters saving answers at once through gunicorn (locust), beside /healthz")
+                run_load_bench(self.stdout.write, seconds=max(1, seconds))
         finally:
             teardown_test_environment()
 
