@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "fontawesome",
     "django_htmx",
     "axes",
+    "rest_framework", "drf_spectacular", "drf_spectacular_sidecar",  # the REST API (api/)
+    "django_otp",  # two-factor sign-in: TOTP devices (accounts/views_security.py)
+    "django_otp.plugins.otp_totp",
     # Proficio, in dependency order: each app may import only those above it.
     "core",
     "accounts",
@@ -97,6 +100,7 @@ INSTALLED_APPS = [
     "devplans",
     "awareness",
     "evidence",
+    "api",
     "dashboard",
     "demo",
 ]
@@ -110,6 +114,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # A NUL character in a parameter or field is refused with a 400 before a view could pass it to PostgreSQL.
+    "core.middleware.RefuseNulMiddleware",
+    # Accounts required to set up two-factor sign-in reach nothing else; sessions note when they were last seen.
+    "accounts.middleware.TwoFactorEnrolmentMiddleware",
+    "accounts.middleware.SessionActivityMiddleware",
     "accounts.middleware.ReadOnlyAuditorMiddleware",
     "evidence.middleware.AuditorAccessLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -249,6 +258,8 @@ EVIDENCE_SIGNING_KEY_PASSWORD = env_str("EVIDENCE_SIGNING_KEY_PASSWORD", "")
 MAX_PACK_FILE_BYTES = env_int("MAX_PACK_FILE_BYTES", 200 * 1024 * 1024, minimum=1024)
 # The organisation named in every PDF's header and as its author ("Proficio" when unset).
 ORGANISATION_NAME = env_str("ORGANISATION_NAME", "")
+# Two-factor sign-in: the name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = ORGANISATION_NAME or "Proficio"
 
 # Email: the console unless an SMTP host is configured.
 EMAIL_HOST = env_str("EMAIL_HOST")
@@ -309,6 +320,15 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A task taken by a worker that died (killed, machine lost) goes back to the queue after this many seconds,
+    # when a worker next starts or polls: longer than the longest task (CELERY_TASK_TIME_LIMIT), or a task
+    # still running would be run a second time beside it.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 60 * 60, minimum=1),
+    # A process sending a task to a Redis that is down gives up at once rather than after seconds of retries
+    # in the middle of a web request: the outbox (core/outbox.py) keeps the task and sends it later.
+    "max_retries": 1, "interval_start": 0, "socket_connect_timeout": 5,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "proficio"
 # PDFs render in a queue of their own, on workers recycled every few tasks (Procfile `pdf:`):
@@ -339,6 +359,8 @@ CELERY_BEAT_SCHEDULE = {
                                 "schedule": crontab(hour=6, minute=30), "kwargs": {"today": BeatLazyFunc(beat_today)}},
     # Reminds leaders of statements and role profile revisions not acknowledged after ACK_REMINDER_DAYS.
     "send-ack-reminders": {"task": "awareness.tasks.send_ack_reminders", "schedule": crontab(hour=7, minute=30)},
+    # Sends the tasks the outbox kept while Redis was down (core/outbox.py), once Redis is back.
+    "send-outbox": {"task": "core.tasks.send_outbox", "schedule": timedelta(minutes=1)},
 }
 
 # Forms
@@ -382,3 +404,27 @@ LOGGING = {
 # The audit history is read in the admin, never "reverted" from it: that would write around the services.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
+# The REST API (api/): token authentication only (HR's token pages), the token's scope and its role's rules,
+# requests per token (API_RATE, e.g. "600/minute"), cursor pagination, JSON only; OpenAPI 3 from drf-spectacular.
+API_RATE = env_str("API_RATE", "600/minute")  # checked at start-up by api.apps
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.access.TokenScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.access.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.access.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Proficio API", "DESCRIPTION": "Competence records for HR systems (ISO 9001 7.2).", "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False, "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_error_responses"],
+    "ENUM_NAME_OVERRIDES": {"VersionStatusEnum": "competency.models.VersionStatus",
+                            "ProfileStatusEnum": "profiles.models.ProfileStatus",
+                            "CycleStatusEnum": "assessments.models.CycleStatus",
+                            "AnalysisStatusEnum": "gaps.models.AnalysisStatus", "GapStatusEnum": "gaps.models.GapStatus"},
+}

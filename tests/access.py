@@ -414,3 +414,28 @@ def _awareness_rows() -> list[Row]:
 
 
 MATRIX += _awareness_rows()
+
+
+# --- api: HR's token pages, and the endpoints' answer to the sign-in session (tests/access_api.py)
+
+
+def _api_rows() -> list[Row]:
+    from tests import access_api
+
+    ANONYMOUS_ALLOWED.update(access_api.ANONYMOUS_ALLOWED)
+    return access_api.ROWS
+
+
+MATRIX += _api_rows()
+
+
+# --- sign-in security: two-factor sign-in, the security policy, sessions (issue 14)
+
+
+def _accounts_security_rows() -> list[Row]:
+    from tests import access_accounts_security
+
+    return access_accounts_security.ROWS
+
+
+MATRIX += _accounts_security_rows()
