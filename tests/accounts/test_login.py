@@ -279,3 +279,20 @@ def test_a_refused_request_is_logged_in_one_line_without_a_traceback(client, cap
     records = [record for record in caplog.records if record.name == "django.request"]
     assert records and all(record.exc_info is None for record in records)
     assert "Forbidden" in records[0].getMessage()
+
+
+def test_signing_in_works_while_the_cache_is_down(client, monkeypatch):
+    """In production the cache is Redis: when Redis stops, people still sign in, and a wrong password still gets
+    its message rather than a server error."""
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    for name in ("get", "set", "add", "incr"):
+        monkeypatch.setattr(cache, name, down)
+    UserFactory(email="ada@example.com")
+    wrong = sign_in(client, "ada@example.com", "not the password")
+    assert wrong.status_code in (200, 400) and WRONG in wrong.content.decode()
+    response = sign_in(client, "ada@example.com")
+    assert response.status_code == 302 and response.url == reverse("dashboard:home")
