@@ -16,22 +16,18 @@ count could read cheaply, and a revision's audience is fixed once it is publishe
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery, Sum
-from django.utils import timezone
 
 from core.db import rows_in
+from core.history import end_of
 from profiles.models import Person, RoleProfile
 
 from .models import Acknowledgement, StatementRevision
 
 _Units = StatementRevision.org_units.through
 _Profiles = StatementRevision.role_profiles.through
-
-
-def _end_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
 
@@ -79,7 +75,7 @@ def _profile_counts(end: datetime) -> dict:
 
 def coverage_on(on: date) -> dict:
     """{"due": n, "acknowledged": m} as at the end of `on` (statements and role profiles together). 2 queries."""
-    end = _end_of(on)
+    end = end_of(on)
     statements, profiles = _statement_counts(end), _profile_counts(end)
     return {"due": statements["due"] + profiles["due"],
             "acknowledged": statements["acknowledged"] + profiles["acknowledged"]}

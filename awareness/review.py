@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Avg, Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.utils import timezone
 
+from core.history import end_of
 from devplans.models import Action, ActionStatus
 from gaps.models import AnalysisStatus, LeaderGap
 from profiles.models import Person, RoleProfile
@@ -114,10 +114,6 @@ def previous(period: Period) -> Period:
     return Period(start, end, f"{start.isoformat()} – {end.isoformat()}")
 
 
-def _end_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
-
-
 def _percent(part: int, whole: int) -> Decimal | None:
     return None if not whole else (Decimal(100) * part / whole).quantize(Decimal("0.1"))
 
@@ -125,7 +121,7 @@ def _percent(part: int, whole: int) -> Decimal | None:
 def _latest_leader_gaps(on: date):
     """Each active person's row in the latest gap analysis that had finished by the end of `on`."""
     finished = Q(analysis__status__in=[AnalysisStatus.DONE, AnalysisStatus.SUPERSEDED],
-                 analysis__finished_at__lt=_end_of(on))
+                 analysis__finished_at__lt=end_of(on))
     latest = (LeaderGap.objects.filter(finished, person=OuterRef("person"))
               .order_by("-analysis__finished_at", "-analysis_id").values("pk")[:1])
     return LeaderGap.objects.filter(finished, person__active=True, pk=Subquery(latest))
@@ -133,7 +129,7 @@ def _latest_leader_gaps(on: date):
 
 def kpis(on: date, *, period: Period) -> dict:
     """The KPIs as at the end of `on` (reviews passed: those recorded within `period`). 9 queries."""
-    end = _end_of(on)
+    end = end_of(on)
     # 1: role profiles, and those with an approved revision by then (audit history of approvals)
     approved = RoleProfile.history.model.objects.filter(id=OuterRef("pk"), revision__gte=1, history_date__lt=end)
     roles = RoleProfile.objects.filter(created_at__lt=end).aggregate(

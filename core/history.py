@@ -6,10 +6,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from django.apps import apps
 from django.db.models import Model
+from django.utils import timezone
 from simple_history.utils import get_m2m_field_name
+
+
+def end_of(day: date) -> datetime:
+    """The first instant after `day` in the site's time zone: records "as at" a day include all of it."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
 def tracked_models() -> list[type[Model]]:

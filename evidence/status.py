@@ -50,6 +50,7 @@ from django.utils import timezone
 from assessments.results import CycleStatus, results_participants
 from awareness.models import Acknowledgement, StatementRevision
 from core.db import rows_in
+from core.history import end_of
 from devplans.models import Action, ActionKind, ActionStatus, Objective, PlanStatus
 from gaps.models import BELOW, LeaderGap, RequirementGap
 from profiles.models import Person, ProfileStatus, Requirement, RoleProfile
@@ -63,11 +64,6 @@ FLAG_ORDER = ("no_competence_defined", "gap_without_action", "action_without_rev
               "unsigned_or_superseded", "role_not_acknowledged")
 
 
-
-
-def end_of(day: dt.date) -> dt.datetime:
-    """The first instant after `day` in the site's time zone: "as at" a day includes all of it."""
-    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
 
 
 @dataclass

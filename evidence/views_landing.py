@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.models import Role, User
 from accounts.permissions import get_for_user, permission_required
 from core.filters import style_widgets
+from core.history import end_of
 from core.pagination import deferred_page
 from core.responses import apply_form_errors, invalid
 from profiles.models import OrgUnit, Person, RoleProfile
@@ -185,9 +186,9 @@ def access_log(request: HttpRequest) -> HttpResponse:
     if data.get("auditor"):
         events = events.filter(user=data["auditor"])
     if data.get("date_from"):
-        events = events.filter(at__gte=status.end_of(data["date_from"] - dt.timedelta(days=1)))
+        events = events.filter(at__gte=end_of(data["date_from"] - dt.timedelta(days=1)))
     if data.get("date_to"):
-        events = events.filter(at__lt=status.end_of(data["date_to"]))
+        events = events.filter(at__lt=end_of(data["date_to"]))
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "evidence/access_log.html", {"form": form, "page": page})
 
