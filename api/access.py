@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.throttling import SimpleRateThrottle
 
 from .models import ApiToken
+
+logger = logging.getLogger(__name__)
 
 
 class TokenScope(BasePermission):
@@ -37,6 +41,16 @@ class TokenRateThrottle(SimpleRateThrottle):
         if not isinstance(token, ApiToken):
             return None  # refused by authentication anyway
         return self.cache_format % {"scope": self.scope, "ident": token.pk}
+
+    def allow_request(self, request, view) -> bool:
+        """The counts live in the cache (Redis in production). When it is down, the request is let through
+        and the outage logged, as sign-in's throttle does (accounts/throttle.py): a rate limit that answers
+        500s to every integration would be worse than none for a while; each token's role and scope still hold."""
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # noqa: BLE001 - whatever the cache backend raises (ConnectionError, redis errors)
+            logger.warning("The cache is unreachable: API requests are not counted against API_RATE", exc_info=True)
+            return True
 
 
 def exception_handler(exc, context):

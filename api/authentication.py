@@ -15,6 +15,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 
 from accounts.models import User
 from accounts.permissions import request_cache
+from evidence.middleware import note_token_request
 
 from .models import ApiToken, hash_key
 from .services import token_touch
@@ -55,6 +56,9 @@ class BearerTokenAuthentication(BaseAuthentication):
             # One answer for both: a revoked key tells its holder nothing a wrong one would not.
             raise exceptions.AuthenticationFailed("This key is not valid, or has been revoked.")
         token_touch(token)
+        # An auditor's token is logged as an auditor's pages are (evidence.middleware writes the row once
+        # the answer, refusals and 429s included, is known).
+        note_token_request(request._request, role=token.role, name=token.name, prefix=token.prefix)
         return service_identity(token), token
 
     def authenticate_header(self, request) -> str:

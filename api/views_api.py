@@ -21,11 +21,10 @@ from competency.models import Competency, Framework, FrameworkVersion
 from competency.rules import visible_versions_q
 from core.emails import absolute_url
 from core.uploads import ImportFailed
-from profiles.filters import PersonFilter
 from profiles.models import OrgUnit, Person, Requirement, RoleProfile
 
 from . import serializers
-from .filters import ApiProfileFilter
+from .filters import ApiPersonFilter, ApiProfileFilter
 from .people import people_sync
 
 #: A body that is not the right shape gets DRF's errors by field; one the people import refuses gets
@@ -127,7 +126,7 @@ class PersonList(generics.ListAPIView):
     queryset = Person.objects.none()  # the model, for the schema; get_queryset gives the rows
     serializer_class = serializers.PersonSerializer
     filter_backends = [DjangoFilterBackend]
-    filterset_class = PersonFilter
+    filterset_class = ApiPersonFilter
 
     def get_queryset(self) -> QuerySet[Person]:
         require(self.request.user, "person.browse")

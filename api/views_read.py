@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import SAFE_METHODS
@@ -26,7 +26,6 @@ from assessments import progress as cycle_progress
 from assessments import results as released
 from assessments.models import Cycle, CycleStatus, Participant
 from devplans import selectors as plans
-from devplans.filters import PlanFilter
 from evidence import packs
 from evidence.models import EvidencePack, PackScope
 from gaps import selectors as gap_selectors
@@ -36,6 +35,7 @@ from training.models import Certificate, EffectivenessReview, Enrolment, Qualifi
 
 from . import serializers_read as out
 from .access import TokenScope
+from .filters import ApiPlanFilter, org_unit_filter, role_profile_filter
 from .views_api import _id
 
 
@@ -86,12 +86,38 @@ class CycleDetail(APIView):
         return Response(out.CycleDetailSerializer(cycle, context=context).data)
 
 
+def _search(queryset, name, value):
+    """Every word part of a name or email, or a whole employee id, as the cycle's leader list searches."""
+    return queryset.filter(person__in=cycle_progress.matching_people(value).values("pk")) if value.strip() else queryset
+
+
+class ResultsFilter(django_filters.FilterSet):
+    """The filter of the cycle page's leader list, less its rater states (a released cycle's questionnaires
+    are all closed)."""
+
+    q = django_filters.CharFilter(method=_search, max_length=200,
+                                  help_text="Leaders whose name or email holds every word, or with this employee id.")
+    org_unit = org_unit_filter(method="filter_org_unit",
+                               help_text="Leaders of this org unit and the units below it: its id or code.")
+
+    class Meta:
+        model = Participant
+        fields: list[str] = []
+
+    def filter_org_unit(self, queryset, name, value):
+        from profiles.selectors import unit_and_below
+
+        return queryset.filter(person__org_unit_id__in=unit_and_below(value.pk))
+
+
 class CycleResults(generics.ListAPIView):
     """A released cycle's results per leader: the stored, shown cells (thin groups pooled, a pool under three
     suppressed) and how many comments are shown. 404 while the cycle's results are not released."""
 
     queryset = Participant.objects.none()  # the model, for the schema
     serializer_class = out.ParticipantResultsSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ResultsFilter
 
     @extend_schema(parameters=[CYCLE_ID])
     def get(self, request, *args, **kwargs):
@@ -105,7 +131,7 @@ class CycleResults(generics.ListAPIView):
         return visible(user, "participant", released.released_participants(cycle))
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         cells = released.shown_cells([participant.pk for participant in page])
         data = self.get_serializer(page, many=True, context={"request": request, "cells": cells}).data
         return self.get_paginated_response(data)
@@ -139,11 +165,35 @@ class AnalysisList(generics.ListAPIView):
             "cycle", "framework_version__framework")
 
 
+class LeaderGapFilter(django_filters.FilterSet):
+    """The heatmap's two ways of grouping leaders, as its cells' drill-down narrows them."""
+
+    q = django_filters.CharFilter(method=_search, max_length=200,
+                                  help_text="Leaders whose name or email holds every word, or with this employee id.")
+    org_unit = org_unit_filter(method="filter_org_unit", help_text="Leaders of this org unit and the units below "
+                               "it as the analysis found them (its heatmap's rows): the unit's id or code.")
+    role_profile = role_profile_filter(field_name="role_profile",
+                                       help_text="Leaders holding this role profile: its id or code.")
+
+    class Meta:
+        model = LeaderGap
+        fields: list[str] = []
+
+    def filter_org_unit(self, queryset, name, value):
+        from gaps.models import UnitTree
+
+        # The units the analysis summed under this one, as the heatmap cell's leaders are found.
+        return queryset.filter(org_unit_id__in=UnitTree.objects.filter(analysis_id=OuterRef("analysis_id"),
+                                                                       ancestor_id=value.pk).values("unit_id"))
+
+
 class AnalysisLeaders(generics.ListAPIView):
     """The leaders of one analysis: their standing (readiness, gaps) and each requirement's line."""
 
     queryset = LeaderGap.objects.none()  # the model, for the schema
     serializer_class = out.LeaderGapSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = LeaderGapFilter
 
     @extend_schema(parameters=[ANALYSIS_ID])
     def get(self, request, *args, **kwargs):
@@ -156,7 +206,7 @@ class AnalysisLeaders(generics.ListAPIView):
                        .select_related("person__user", "org_unit", "role_profile"))
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         lines = gap_selectors.requirement_lines(self.analysis, [leader.participant_id for leader in page])
         data = self.get_serializer(page, many=True, context={"request": request, "lines": lines}).data
         return self.get_paginated_response(data)
@@ -194,12 +244,6 @@ def _competencies():
 
 
 # --- development plans -------------------------------------------------------------------------------
-
-
-class ApiPlanFilter(PlanFilter):
-    @extend_schema_field(OpenApiTypes.INT)  # an org unit's id: its plans and those of the units below it
-    def filter_org_unit(self, queryset, name, value):
-        return super().filter_org_unit(queryset, name, value)
 
 
 class PlanList(generics.ListAPIView):

@@ -32,9 +32,16 @@ class SamplingLog(models.Model):
 
 class AccessEvent(models.Model):
     """A page an auditor opened (any method), with its status: written by `evidence.middleware`, one
-    insert per request, so what the auditor banner says ("what you open is logged") holds."""
+    insert per request, so what the auditor banner says ("what you open is logged") holds.
 
-    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    A request made with an auditor's API token has no account behind it: its row names the token instead,
+    by its name and key prefix as they were then. These are copied text, not a key to the api app's
+    tokens: evidence sits above api and must not depend on it, and the log keeps naming the token
+    whatever becomes of it."""
+
+    user = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    token_name = models.CharField(max_length=120, blank=True, help_text="The API token's name, for a token's request.")
+    token_prefix = models.CharField(max_length=16, blank=True, help_text="The API token key's first characters.")
     at = models.DateTimeField()
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=2000, help_text="The path with its query string (cut at 2,000 characters).")
@@ -46,9 +53,21 @@ class AccessEvent(models.Model):
             models.Index(fields=["-at", "-id"], name="access_event_newest"),
             models.Index(fields=["user", "-at", "-id"], name="access_event_user_newest"),
         ]
+        constraints = [
+            # Each row names exactly one asker: an auditor's account, or an API token.
+            models.CheckConstraint(name="access_event_user_or_token", condition=(
+                models.Q(user__isnull=False, token_prefix="") | models.Q(user__isnull=True) & ~models.Q(token_prefix=""))),
+        ]
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} ({self.status})"
+
+    @property
+    def asker(self) -> str:
+        """Who asked, as the logs show it: the auditor, or “API token “HRIS sync” (pf_ab12…)”."""
+        if self.user_id is None:
+            return f"API token “{self.token_name}” ({self.token_prefix}…)"
+        return str(self.user)
 
 
 # --- packs (E2)

@@ -148,3 +148,32 @@ def test_a_malformed_rate_stops_start_up_with_a_message(settings, rate):
     settings.API_RATE = rate
     with pytest.raises(ImproperlyConfigured, match="API_RATE must be a count per period"):
         apps.get_app_config("api").ready()
+
+
+DEAD_REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1: refused at once
+                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
+
+
+def test_while_the_cache_is_down_the_api_answers_uncounted_and_says_so_in_the_log(make_token, settings, caplog):
+    """The rate is counted in the cache (Redis): when Redis stops, integrations keep working (no 500), the
+    token's role and scope still hold, and the outage is logged; counting resumes with the cache."""
+    _, api = make_token("hr", "read")
+    settings.API_RATE = "2/minute"
+    settings.CACHES = DEAD_REDIS
+    with caplog.at_level("WARNING", logger="api.access"):
+        answers = [api.get(FRAMEWORKS).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 200]
+    assert api.post("/api/v1/people/bulk/", {"people": []}, format="json").status_code == 403
+    warnings = [record for record in caplog.records if record.name == "api.access"]
+    assert warnings and "The cache is unreachable" in warnings[0].getMessage()
+    assert all(record.levelname == "WARNING" for record in warnings)
+
+
+def test_counting_resumes_when_the_cache_answers_again(make_token, settings):
+    _, api = make_token("hr", "read")
+    settings.API_RATE = "2/minute"
+    settings.CACHES = DEAD_REDIS
+    assert api.get(FRAMEWORKS).status_code == 200
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "back"}}
+    assert [api.get(FRAMEWORKS).status_code for _ in range(3)] == [200, 200, 429]

@@ -136,3 +136,97 @@ def test_the_auditor_banner_says_what_they_open_is_logged(client, auditor):
     html = client.get(reverse("dashboard:home")).content.decode()
     assert "what you open is logged" in html
     assert "may be logged" not in html
+
+
+# --- requests made with an auditor's API token ---------------------------------------------------------
+
+
+def _token_client(role: str, creator, name: str = "Audit export"):
+    from api.services import token_create
+    from tests.api.conftest import TokenClient
+
+    token, key = token_create(name=name, role=role, scope="read", actor=creator)
+    return token, TokenClient(key)
+
+
+def test_an_auditor_tokens_reads_are_logged_with_their_status_and_named_by_the_token(client, hr):
+    token, api = _token_client("auditor", hr)
+    assert api.get("/api/v1/people/", {"active": "all"}).status_code == 200
+    assert api.get("/api/v1/people/NOBODY/").status_code == 404
+    assert api.get("/api/v1/cycles/", {"status": "finished"}).status_code == 400
+    events = list(AccessEvent.objects.order_by("pk").values_list("user_id", "token_name", "token_prefix", "method",
+                                                                 "path", "status"))
+    assert events == [
+        (None, "Audit export", token.prefix, "GET", "/api/v1/people/?active=all", 200),
+        (None, "Audit export", token.prefix, "GET", "/api/v1/people/NOBODY/", 404),
+        (None, "Audit export", token.prefix, "GET", "/api/v1/cycles/?status=finished", 400),
+    ]
+    client.force_login(hr)
+    shown = client.get(LOG).content.decode()
+    assert f"API token “Audit export” ({token.prefix}…)" in shown and "/api/v1/people/?active=all" in shown
+    assert f"API token “Audit export” ({token.prefix}…)" in client.get(reverse("evidence:pack_log")).content.decode()
+
+
+def test_an_auditor_tokens_refused_write_and_its_429_are_logged_too(hr, settings):
+    settings.API_RATE = "2/minute"
+    _token, api = _token_client("auditor", hr)
+    assert api.post("/api/v1/people/bulk/", {"people": []}, format="json").status_code == 403
+    # DRF counts a request against the rate once its permissions pass: the refused write does not count.
+    assert [api.get("/api/v1/frameworks/").status_code for _ in range(3)] == [200, 200, 429]
+    assert list(AccessEvent.objects.order_by("pk").values_list("method", "status")) == [
+        ("POST", 403), ("GET", 200), ("GET", 200), ("GET", 429)]
+
+
+def test_other_tokens_and_unknown_or_revoked_keys_are_not_logged(hr):
+    from api.services import token_revoke
+    from tests.api.conftest import TokenClient
+
+    _hr_token, hr_api = _token_client("hr", hr, name="HRIS sync")
+    _quality_token, quality_api = _token_client("quality", hr, name="Reporting")
+    revoked, revoked_api = _token_client("auditor", hr, name="Old audit")
+    token_revoke(token=revoked, actor=hr)
+    assert hr_api.get("/api/v1/people/").status_code == 200
+    assert quality_api.get("/api/v1/people/").status_code == 200
+    assert revoked_api.get("/api/v1/people/").status_code == 401
+    assert TokenClient("pf_not-a-key").get("/api/v1/people/").status_code == 401
+    assert TokenClient().get("/api/v1/people/").status_code == 401
+    assert not AccessEvent.objects.exists()
+
+
+def test_an_auditor_signed_in_who_sends_an_auditor_token_is_logged_once_as_the_token(client, auditor, hr):
+    from api.services import token_create
+
+    token, key = token_create(name="Audit export", role="auditor", scope="read", actor=hr)
+    client.force_login(auditor)
+    assert client.get("/api/v1/frameworks/", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
+    assert list(AccessEvent.objects.values_list("user_id", "token_prefix")) == [(None, token.prefix)]
+
+
+def test_logging_a_tokens_request_costs_one_insert(hr, django_assert_num_queries):
+    _token, api = _token_client("auditor", hr)
+    api.get("/api/v1/org-units/")  # the token's last use is written once a minute: outside the counted request
+    with django_assert_num_queries(3):  # the token, the org units, the insert
+        assert api.get("/api/v1/org-units/").status_code == 200
+
+
+def test_the_log_lists_token_rows_beside_auditors_at_the_same_cost(client, hr, auditor, django_assert_num_queries):
+    _event(auditor, days_ago=1, path="/by-account/")
+    AccessEvent.objects.create(token_name="Audit export", token_prefix="pf_ab12", at=timezone.now(), method="GET",
+                               path="/api/v1/people/", status=200)
+    client.force_login(hr)
+    client.get(LOG)
+    # session, user, the count, the page of events with their auditors (none for a token's), the auditor choices
+    with django_assert_num_queries(5):
+        response = client.get(LOG)
+    shown = response.content.decode()
+    assert "API token “Audit export” (pf_ab12…)" in shown and str(auditor) in shown
+    # Filtering by an auditor keeps to that auditor's own requests.
+    assert [event.path for event in client.get(LOG, {"auditor": auditor.pk}).context["page"].object_list] == [
+        "/by-account/"]
+
+
+def test_a_row_names_an_account_or_a_token_never_neither(db):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AccessEvent.objects.create(at=timezone.now(), method="GET", path="/", status=200)
