@@ -6,7 +6,16 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from core.forms import PlainFormMixin
 
-from .models import Role, User, normalise_email
+from .models import (
+    IDLE_MINUTES_DEFAULT,
+    IDLE_MINUTES_MAX,
+    IDLE_MINUTES_MIN,
+    IDLE_MINUTES_TOO_LONG,
+    IDLE_MINUTES_TOO_SHORT,
+    Role,
+    User,
+    normalise_email,
+)
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -137,4 +146,17 @@ class SecurityPolicyForm(PlainFormMixin, forms.Form):
         label="Require two-factor sign-in for HR, quality and auditor accounts", required=False,
         help_text="Those accounts set up an authenticator app at their next sign-in and can open nothing else "
                   "until they have; any of them signed in without one is signed out now. Leaders are not affected.",
+    )
+    idle_minutes = forms.IntegerField(
+        label="Sign out after this many minutes without activity",
+        min_value=IDLE_MINUTES_MIN, max_value=IDLE_MINUTES_MAX,
+        help_text=f"From {IDLE_MINUTES_MIN} to {IDLE_MINUTES_MAX} minutes; {IDLE_MINUTES_DEFAULT} unless changed. "
+                  "Every session also ends 12 hours after sign-in, however active.",
+        error_messages={
+            "required": "Enter the number of minutes, for example 30.",
+            "invalid": "Enter a whole number of minutes, for example 30.",
+            "min_value": IDLE_MINUTES_TOO_SHORT,
+            "max_value": IDLE_MINUTES_TOO_LONG,
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -67,6 +67,12 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest):
         response = self.get_response(request)
+        # Pages for a signed-in person carry personal data: no browser or proxy keeps a copy (a shared
+        # computer's back button, a proxy's cache). Responses that set their own caching keep it; static
+        # files never get here as a signed-in request (WhiteNoise answers before authentication).
+        user = getattr(request, "user", None)
+        if "Cache-Control" not in response.headers and user is not None and user.is_authenticated:
+            response.headers["Cache-Control"] = "private, no-store"
         if not request.path.startswith("/admin/"):  # the admin ships inline scripts of its own
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -107,14 +113,36 @@ class TwoFactorEnrolmentMiddleware:
 
 
 class SessionActivityMiddleware:
-    """Notes when each signed-in session was last seen, and from where, at most once a minute."""
+    """Ends a signed-in session that was idle longer than the security policy allows, or signed in longer
+    ago than SESSION_COOKIE_AGE, and sends its request to the sign-in page with a message saying why
+    (htmx requests, such as a questionnaire's autosave, get a 401 instead: the page keeps what was typed).
+    Otherwise notes when the session was last seen, and from where, at most once a minute.
+
+    It works in process_view, after every middleware has prepared the request, so the message can be
+    stored; it comes before the two-factor enrolment middleware, which may redirect."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
-        if settings.SESSION_COOKIE_NAME in request.COOKIES:
-            from .services import session_seen
-
-            session_seen(request=request)
         return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        from django.contrib.auth import logout
+        from django.contrib.auth.views import redirect_to_login
+
+        from .services import session_expired, session_seen
+
+        reason = session_expired(request=request)
+        if reason is None:
+            session_seen(request=request)
+            return None
+        logout(request)
+        messages.warning(request, reason)
+        if request.headers.get("HX-Request") == "true":
+            return HttpResponse(reason, status=401, content_type="text/plain; charset=utf-8")
+        if request.method in ("GET", "HEAD"):
+            return redirect_to_login(request.get_full_path())
+        return redirect(settings.LOGIN_URL)

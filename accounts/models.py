@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -180,6 +181,18 @@ class Invitation(models.Model):
 TWO_FACTOR_ROLES = frozenset({Role.HR, Role.QUALITY, Role.AUDITOR})
 
 
+#: Sign-out after inactivity (ASVS 3.3.2 asks for at most 30 minutes at level 2): the default, and the
+#: bounds HR may choose within. Shorter than 5 minutes would sign people out while they read a page; a
+#: session ends 12 hours after sign-in anyway (SESSION_COOKIE_AGE).
+IDLE_MINUTES_DEFAULT = 30
+IDLE_MINUTES_MIN = 5
+IDLE_MINUTES_MAX = 720
+IDLE_MINUTES_TOO_SHORT = (f"At least {IDLE_MINUTES_MIN} minutes: a shorter limit would sign people out while "
+                          "they read a page.")
+IDLE_MINUTES_TOO_LONG = (f"At most {IDLE_MINUTES_MAX} minutes (12 hours): every session ends 12 hours after "
+                         "sign-in anyway.")
+
+
 class SecurityPolicy(models.Model):
     """The organisation's sign-in policy: one row (pk 1), changed by HR on the security page, with history."""
 
@@ -188,6 +201,13 @@ class SecurityPolicy(models.Model):
         help_text="Those accounts set up an authenticator app at their next sign-in and can open nothing "
                   "else until they have. Leaders are not affected.",
     )
+    idle_minutes = models.PositiveSmallIntegerField(
+        "Sign out after this many minutes without activity", default=IDLE_MINUTES_DEFAULT,
+        validators=[MinValueValidator(IDLE_MINUTES_MIN, IDLE_MINUTES_TOO_SHORT),
+                    MaxValueValidator(IDLE_MINUTES_MAX, IDLE_MINUTES_TOO_LONG)],
+        help_text="A session that sends nothing for this long is signed out; its next page asks for the "
+                  "password again. Every session also ends 12 hours after sign-in, however active.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
@@ -195,7 +215,15 @@ class SecurityPolicy(models.Model):
     class Meta:
         verbose_name = "security policy"
         verbose_name_plural = "security policy"
-        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="security_policy_singleton")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="security_policy_singleton"),
+            models.CheckConstraint(
+                condition=models.Q(idle_minutes__gte=IDLE_MINUTES_MIN, idle_minutes__lte=IDLE_MINUTES_MAX),
+                name="security_policy_idle_minutes_range",
+                violation_error_message=f"Sign-out after inactivity must be {IDLE_MINUTES_MIN} to "
+                                        f"{IDLE_MINUTES_MAX} minutes.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return "Security policy"

@@ -244,8 +244,9 @@ def two_factor_reset(*, actor: User, account: User) -> bool:
 
 
 @transaction.atomic
-def security_policy_set(*, actor: User, require_two_factor: bool) -> int:
-    """Saves the policy (with a history row naming `actor`). Turning the requirement on signs out the
+def security_policy_set(*, actor: User, require_two_factor: bool, idle_minutes: int | None = None) -> int:
+    """Saves the policy (with a history row naming `actor`, only when something changed); `idle_minutes`
+    None keeps the sign-out after inactivity as it is. Turning the two-factor requirement on signs out the
     accounts it covers that have no device yet, so each is sent to enrolment at its next sign-in; the HR
     manager doing it must have set up their own first. Returns how many sessions were ended."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -255,10 +256,13 @@ def security_policy_set(*, actor: User, require_two_factor: bool) -> int:
         raise ValidationError({"require_two_factor": "Set up two-factor sign-in for your own account first "
                                                      "(account menu, Two-factor sign-in): otherwise this would lock "
                                                      "you out too."})
-    if not policy._state.adding and policy.require_two_factor == require_two_factor:
-        return 0  # nothing changes: no history row
+    if idle_minutes is None:
+        idle_minutes = policy.idle_minutes
+    if policy.require_two_factor == require_two_factor and policy.idle_minutes == idle_minutes:
+        return 0  # nothing changes (the defaults need no row either): no history row
     turning_on = require_two_factor and not policy.require_two_factor
     policy.require_two_factor = require_two_factor
+    policy.idle_minutes = idle_minutes
     policy._history_user = actor
     policy.full_clean()
     policy.save()
@@ -275,6 +279,9 @@ def security_policy_set(*, actor: User, require_two_factor: bool) -> int:
 SESSION_SEEN_EVERY = 60
 #: Kept in the session itself: when its row was last written (so most requests write nothing).
 SESSION_SEEN_KEY = "_proficio_seen"
+#: Kept in the session itself: when its owner signed in (a password change keeps it), for the absolute
+#: lifetime of SESSION_COOKIE_AGE (the cookie's own expiry moves on whenever the session is saved).
+SESSION_SIGNED_IN_KEY = "_proficio_signed_in"
 
 
 def session_record(*, request, user: User, signed_in_at: datetime | None = None) -> None:
@@ -283,14 +290,46 @@ def session_record(*, request, user: User, signed_in_at: datetime | None = None)
 
     from .backends import client_ip
 
+    now = timezone.now()
+    request.session[SESSION_SEEN_KEY] = int(now.timestamp())
+    request.session[SESSION_SIGNED_IN_KEY] = int((signed_in_at or now).timestamp())
     key = getattr(request.session, "session_key", None)
     if not key or not Session.objects.filter(session_key=key).exists():
         return  # a session engine that keeps no rows (signed cookies): nothing to list
-    now = timezone.now()
     UserSession.objects.update_or_create(session_id=key, defaults={
         "user": user, "user_agent": request.META.get("HTTP_USER_AGENT", "")[:400],
         "ip_address": client_ip(request)[:45], "signed_in_at": signed_in_at or now, "last_seen_at": now})
-    request.session[SESSION_SEEN_KEY] = int(now.timestamp())
+
+
+def session_expired(*, request) -> str | None:
+    """Why this signed-in session must end now, or None: it was signed in longer ago than SESSION_COOKIE_AGE
+    (12 hours), or nothing came from it for longer than the security policy's idle minutes. Costs no query
+    unless the session was quiet for at least the shortest idle limit HR can choose."""
+    from django.contrib.auth import SESSION_KEY
+
+    from .models import IDLE_MINUTES_MIN
+
+    session = request.session
+    if SESSION_KEY not in session:
+        return None
+    now = int(time.time())
+    signed_in = session.get(SESSION_SIGNED_IN_KEY)
+    if isinstance(signed_in, int) and now - signed_in >= settings.SESSION_COOKIE_AGE:
+        return (f"You were signed out: a session lasts {duration_text(settings.SESSION_COOKIE_AGE)} "
+                "after signing in. Sign in again to continue.")
+    seen = session.get(SESSION_SEEN_KEY)
+    if not isinstance(seen, int):
+        return None
+    # "Last seen" is written at most once a minute, so the last request may have come up to a minute
+    # after it: the quiet time is counted from then, and nobody is signed out early.
+    quiet = now - seen - SESSION_SEEN_EVERY
+    if quiet < IDLE_MINUTES_MIN * 60:
+        return None
+    minutes = SecurityPolicy.current().idle_minutes
+    if quiet < minutes * 60:
+        return None
+    return (f"You were signed out after {minutes} minutes without activity, to protect your account. "
+            "Sign in again to continue.")
 
 
 def session_seen(*, request) -> None:
@@ -311,6 +350,7 @@ def session_seen(*, request) -> None:
     if not updated and request.user.is_authenticated:
         session_record(request=request, user=request.user)  # a session from before sessions were listed
     session[SESSION_SEEN_KEY] = now
+    session.setdefault(SESSION_SIGNED_IN_KEY, now)  # a session from before its sign-in time was kept
 
 
 def sessions_end(*, user: User | None = None, users=None, keep: str | None = None) -> int:

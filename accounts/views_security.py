@@ -202,17 +202,26 @@ def security_policy(request: HttpRequest) -> HttpResponse:
     policy = SecurityPolicy.current()
     # A switch turned off sends nothing: the form is bound on every POST, even an empty one.
     form = SecurityPolicyForm(request.POST if request.method == "POST" else None,
-                              initial={"require_two_factor": policy.require_two_factor})
+                              initial={"require_two_factor": policy.require_two_factor,
+                                       "idle_minutes": policy.idle_minutes})
 
     def save() -> HttpResponse:
-        required = form.cleaned_data["require_two_factor"]
-        ended = services.security_policy_set(actor=request.user, require_two_factor=required)
-        if not required:
-            return done(request, "Two-factor sign-in is optional again for every account.",
-                        reverse("accounts:security_policy"))
-        signed_out = f" {ended} session{'s' if ended != 1 else ''} of accounts without it were signed out." if ended else ""
-        return done(request, "Two-factor sign-in is required for HR, quality and auditor accounts." + signed_out,
-                    reverse("accounts:security_policy"))
+        required, minutes = form.cleaned_data["require_two_factor"], form.cleaned_data["idle_minutes"]
+        ended = services.security_policy_set(actor=request.user, require_two_factor=required, idle_minutes=minutes)
+        said = []
+        if required != policy.require_two_factor:
+            if required:
+                signed_out = (f" {ended} session{'s' if ended != 1 else ''} of accounts without it were signed out."
+                              if ended else "")
+                said.append("Two-factor sign-in is required for HR, quality and auditor accounts." + signed_out)
+            else:
+                said.append("Two-factor sign-in is optional again for every account.")
+        if minutes != policy.idle_minutes:
+            said.append(f"Sessions are signed out after {minutes} minutes without activity.")
+        if not said:
+            messages.info(request, "Nothing changed.")
+            return redirect("accounts:security_policy")
+        return done(request, " ".join(said), reverse("accounts:security_policy"))
 
     return form_page(request, form, "accounts/security_policy.html", {
         "policy": policy, "coverage": selectors.two_factor_coverage(),

@@ -33,7 +33,7 @@ ROWS: list = [
         label="not set up: the code is refused"),
     Row("accounts:two_factor_remove", get=expect(302), post=expect(302), label="not set up: back to the page"),
     Row("accounts:security_policy", get=expect(403, hr=200), post=expect(403, hr=400),
-        data=lambda w: {"require_two_factor": "on"}, label="on while HR has no device: refused"),
+        data=lambda w: {"require_two_factor": "on", "idle_minutes": 30}, label="on while HR has no device: refused"),
     Row("accounts:session_list", get=expect(200)),
     Row("accounts:session_end", kwargs=leader_session, post=expect(404, leader=302), label="the leader's other session"),
     Row("accounts:session_end_others", post=expect(302)),

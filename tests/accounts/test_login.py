@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from accounts.models import Role, User
 from tests.factories import TEST_PASSWORD, UserFactory
@@ -296,3 +298,57 @@ def test_signing_in_works_while_the_cache_is_down(client, monkeypatch):
     assert wrong.status_code in (200, 400) and WRONG in wrong.content.decode()
     response = sign_in(client, "ada@example.com")
     assert response.status_code == 302 and response.url == reverse("dashboard:home")
+
+
+# --- ASVS 2.1.1: at least 12 characters; 5.1.5: only this site after sign-in ---------------------------
+
+ELEVEN = "Tulip-River"  # 11 characters, not common, not numeric, unlike any account's name
+TOO_SHORT = "This password is too short. It must contain at least 12 characters."
+
+
+def test_a_new_password_of_11_characters_is_refused_on_the_change_page_and_12_are_enough(client):
+    user = UserFactory()
+    client.force_login(user)
+    page = client.get("/accounts/password/change/").content.decode()
+    assert "at least 12 characters" in page  # said before anyone tries
+    assert len(ELEVEN) == 11
+    response = client.post("/accounts/password/change/",
+                           {"old_password": TEST_PASSWORD, "new_password1": ELEVEN, "new_password2": ELEVEN})
+    assert response.status_code == 200 and TOO_SHORT in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(TEST_PASSWORD)
+    twelve = ELEVEN + "s"
+    done = client.post("/accounts/password/change/",
+                       {"old_password": TEST_PASSWORD, "new_password1": twelve, "new_password2": twelve})
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(twelve)
+
+
+def test_a_new_password_of_11_characters_is_refused_on_the_reset_page(client):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = UserFactory(email="ada@example.com")
+    link = (f"/accounts/password/reset/{urlsafe_base64_encode(force_bytes(user.pk))}/"
+            f"{default_token_generator.make_token(user)}/")
+    form = client.get(link, follow=True)
+    assert "at least 12 characters" in form.content.decode()
+    response = client.post(form.redirect_chain[-1][0], {"new_password1": ELEVEN, "new_password2": ELEVEN})
+    assert response.status_code == 200 and TOO_SHORT in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(TEST_PASSWORD)
+    assert sign_in(client, "ada@example.com", ELEVEN).status_code == 200  # not signed in with it
+
+
+@pytest.mark.parametrize("elsewhere", ["https://evil.example/phish", "//evil.example/", "http:\\\\evil.example",
+                                       "https://testserver.evil.example/"])
+def test_an_off_site_next_after_sign_in_is_refused_and_goes_to_the_dashboard(client, elsewhere):
+    UserFactory(email="ada@example.com")
+    response = client.post(f"{LOGIN}?{urlencode({'next': elsewhere})}",
+                           {"username": "ada@example.com", "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    assert response.url == reverse("dashboard:home")
+    on_site = Client().post(f"{LOGIN}?next=/frameworks/", {"username": "ada@example.com", "password": TEST_PASSWORD})
+    assert on_site.url == "/frameworks/"
