@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.lookups import Exact
 
 from core.db import rows_in
 from core.history import end_of
@@ -39,21 +40,23 @@ def current_revisions_at(end: datetime):
     return StatementRevision.objects.filter(published_at__lt=end).exclude(Exists(newer))
 
 
-def _statement_counts(end: datetime) -> dict:
-    """Query 1: per current revision, the active people it applies to and those of them who had acknowledged
-    it by `end`, summed over the revisions."""
+def statement_counts(revisions, *, signed_before: datetime | None = None) -> dict:
+    """One query: over `revisions` (a queryset of statement revisions), the active people each applies to and
+    those of them who acknowledged it (before `signed_before`, when given), summed over the revisions; with the
+    number of revisions. The management review counts the revisions current at the end of a day, the home
+    page's figure those current today."""
     in_unit = _Units.objects.filter(statementrevision_id=OuterRef(OuterRef("pk")), orgunit_id=OuterRef("org_unit_id"))
     in_profile = _Profiles.objects.filter(statementrevision_id=OuterRef(OuterRef("pk")),
                                           roleprofile_id=OuterRef("role_profile_id"))
     audience = Person.objects.filter(active=True).filter(
-        Q(Exists(StatementRevision.objects.filter(pk=OuterRef(OuterRef("pk")), applies_to_everyone=True)))
-        | Q(Exists(in_unit)) | Q(Exists(in_profile)))
-    signed = Acknowledgement.objects.filter(person=OuterRef("pk"), revision=OuterRef(OuterRef("pk")),
-                                            acknowledged_at__lt=end)
-    totals = current_revisions_at(end).annotate(
+        Q(Exact(OuterRef("applies_to_everyone"), True)) | Q(Exists(in_unit)) | Q(Exists(in_profile)))
+    signed = Acknowledgement.objects.filter(person=OuterRef("pk"), revision=OuterRef(OuterRef("pk")))
+    if signed_before is not None:
+        signed = signed.filter(acknowledged_at__lt=signed_before)
+    totals = revisions.annotate(
         people=rows_in(audience), signed=rows_in(audience.filter(Exists(signed))),
-    ).aggregate(due=Sum("people"), done=Sum("signed"))
-    return {"due": totals["due"] or 0, "acknowledged": totals["done"] or 0}
+    ).aggregate(revisions=Count("pk"), due=Sum("people"), done=Sum("signed"))
+    return {"revisions": totals["revisions"], "due": totals["due"] or 0, "acknowledged": totals["done"] or 0}
 
 
 def _profile_counts(end: datetime) -> dict:
@@ -76,6 +79,7 @@ def _profile_counts(end: datetime) -> dict:
 def coverage_on(on: date) -> dict:
     """{"due": n, "acknowledged": m} as at the end of `on` (statements and role profiles together). 2 queries."""
     end = end_of(on)
-    statements, profiles = _statement_counts(end), _profile_counts(end)
+    statements = statement_counts(current_revisions_at(end), signed_before=end)  # query 1
+    profiles = _profile_counts(end)
     return {"due": statements["due"] + profiles["due"],
             "acknowledged": statements["acknowledged"] + profiles["acknowledged"]}

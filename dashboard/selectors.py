@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounts.models import Role
 from accounts.permissions import is_managing, visible
 from competency.models import CommentStatus, Framework, FrameworkVersion, ReviewComment, ReviewInvitation, VersionStatus
-from core.db import count_of, rows_in
+from core.db import count_of
 from devplans.models import Plan, PlanStatus
 from profiles.models import Person, ProfileStatus, Requirement, RoleProfile
 from profiles.rules import person_of
@@ -269,27 +269,16 @@ def statement_todos(user) -> list[Todo]:
 
 def statement_coverage() -> dict | None:
     """Of the acknowledgements the current statement revisions ask of active people, how many are given: the
-    figure on HR's and quality's home page (the coverage page breaks it down). One query; None when no
-    statement is current."""
-    from django.db.models import Sum
-    from django.db.models.lookups import Exact
+    figure on HR's and quality's home page (the coverage page breaks it down). One query (awareness counts it
+    as the management review does, over today's current revisions); None when no statement is current."""
+    from awareness.acknowledgements import statement_counts
+    from awareness.models import RevisionStatus, StatementRevision
 
-    from awareness.models import Acknowledgement, RevisionStatus, StatementRevision
-
-    units = StatementRevision.org_units.through.objects.filter(
-        statementrevision_id=OuterRef(OuterRef("pk")), orgunit_id=OuterRef("org_unit_id"))
-    profiles = StatementRevision.role_profiles.through.objects.filter(
-        statementrevision_id=OuterRef(OuterRef("pk")), roleprofile_id=OuterRef("role_profile_id"))
-    asked = Person.objects.filter(active=True).filter(
-        Q(Exact(OuterRef("applies_to_everyone"), True)) | Q(Exists(units)) | Q(Exists(profiles)))
-    given = asked.filter(Exists(Acknowledgement.objects.filter(person=OuterRef("pk"),
-                                                               revision=OuterRef(OuterRef("pk")))))
-    totals = (StatementRevision.objects.filter(current_for__isnull=False, status=RevisionStatus.PUBLISHED)
-              .annotate(asked_here=rows_in(asked), given_here=rows_in(given))
-              .aggregate(revisions=Count("pk"), asked=Sum("asked_here"), given=Sum("given_here")))
-    if not totals["revisions"]:
+    counts = statement_counts(StatementRevision.objects.filter(current_for__isnull=False,
+                                                               status=RevisionStatus.PUBLISHED))
+    if not counts["revisions"]:
         return None
-    asked_n, given_n = totals["asked"] or 0, totals["given"] or 0
-    return {"revisions": totals["revisions"], "asked": asked_n, "given": given_n,
-            "percent": round(100 * given_n / asked_n) if asked_n else None}
+    asked, given = counts["due"], counts["acknowledged"]
+    return {"revisions": counts["revisions"], "asked": asked, "given": given,
+            "percent": round(100 * given / asked) if asked else None}
 

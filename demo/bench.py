@@ -25,6 +25,12 @@ gunicorn is always stopped and the database dropped at the end, whatever happens
 Part 3, the 360° assessments (opening, release, progress and results pages, saving answers under
 load), lives in demo/bench_assessments.py and uses the tools of part 2.
 
+Every part after the first (pages, assessments, gaps, training, pdf, evidence, evidence-landing, load)
+runs inside `bench_run` here: its throwaway database and folder, the environments of manage.py and
+of gunicorn, this process pointed at the database, and the clean-up (logs kept when it failed). Pages
+are timed with `BenchRun.time_pages` (a fresh gunicorn, the requests, the queries in this process),
+and Celery workers start with `celery_worker`.
+
 `manage.py bench --part scenarios|pages|assessments` runs one part; `--repeats` and `--warmup` set the
 number of measured and unmeasured rounds of requests.
 """
@@ -218,7 +224,7 @@ class SizeResult:
     timings: dict[str, PageTiming]
     queries: dict[str, PageQueries]
     worker_peak_mb: float | None
-
+    seconds: float = 0.0  # the measured rounds through gunicorn
 
 # --- the throwaway database
 
@@ -248,6 +254,12 @@ def create_bench_database(workdir: Path) -> BenchDatabase:
     with _maintenance_connection() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # a run that was killed
         conn.execute(f'CREATE DATABASE "{name}"')
+    url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}")
+    return BenchDatabase("postgresql", name, urllib.parse.urlunsplit(url))
+
+
+def existing_database(name: str) -> BenchDatabase:
+    """A migrated PostgreSQL database on DATABASE_URL's server (a test's own), to bench on as it is."""
     url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}")
     return BenchDatabase("postgresql", name, urllib.parse.urlunsplit(url))
 
@@ -408,17 +420,26 @@ class Gunicorn:
         """The worker's peak resident memory (VmHWM), read from /proc while it still runs."""
         try:
             children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-            status = Path(f"/proc/{children[0]}/status").read_text()
-        except (OSError, IndexError):
+        except OSError:
             return None
-        match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
-        return int(match.group(1)) / 1024 if match else None
+        return proc_status_mb(children[0], "VmHWM") if children else None
 
     def error_tail(self, lines: int = 40) -> str:
         try:
             return _tail(self.error_log.read_text(errors="replace"), lines)
         except OSError:
             return "(no error log)"
+
+    def __enter__(self) -> Gunicorn:
+        try:
+            self.wait_until_answering()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()  # its access log is complete once it has stopped
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -428,6 +449,53 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def proc_status_mb(pid: int | str, key: str) -> float | None:
+    """A memory figure of /proc/<pid>/status (VmHWM, VmRSS) in MB; None once the process is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    match = re.search(rf"^{key}:\s+(\d+) kB", status, re.MULTILINE)
+    return int(match.group(1)) / 1024 if match else None
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen
+    node: str
+    client: object  # a Celery app on the worker's broker, to send tasks and pings with
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], log_path: Path, *, queue: str, node: str, options: list[str],
+                  what: str = "Celery worker") -> Iterator[Worker]:
+    """A worker of the project as the Procfile runs one (with `env`'s settings and broker, `options` such as
+    --concurrency), on `queue` as `node`; yielded once it answers a ping, stopped afterwards whatever happens."""
+    from celery import Celery
+
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    client = Celery(f"bench-{queue}", broker=env["REDIS_URL"])
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--hostname", node, *options,
+             "--without-gossip", "--without-mingle"],
+            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not client.control.ping(destination=[node], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise CommandError(f"The {what} did not start:\n{log_path.read_text()[-3000:]}")
+        yield Worker(process, node, client)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        client.close()
 
 
 # --- HTTP, with urllib: the project has no HTTP client library and needs none for this
@@ -626,54 +694,107 @@ def _select_of(sql: str) -> str | None:
     return sql if re.match(r"\s*(SELECT|WITH)\b", sql, re.IGNORECASE) else None
 
 
+# --- the skeleton every bench of `make bench` shares
+
+
+@dataclass
+class BenchRun:
+    """One bench's throwaway database and folder, with what its subprocesses run with."""
+
+    write: Write
+    workdir: Path
+    database: BenchDatabase
+    env: dict[str, str]  # manage.py's: development settings on the bench database (seed_demo refuses production)
+    served: dict[str, str]  # gunicorn's and a Celery worker's: production settings when Redis answers
+    failed: bool = True  # until the bench says otherwise: the logs of a broken run are kept
+
+    def seed(self, leaders: int, *options: str, note: str = "") -> str:
+        """`seed_demo --leaders N [options]` in a subprocess, its time written; returns its output."""
+        started = time.perf_counter()
+        output = run_manage(self.env, "seed_demo", "--leaders", str(leaders), *options, "--quiet-logins")
+        named = "".join(f" {option}" for option in options) + (f" {note}" if note else "")
+        self.write(f"seed_demo --leaders {leaders:,}{named}: {time.perf_counter() - started:.1f} s")
+        return output
+
+    def private_media(self) -> Path:
+        """A private media folder of its own (evidence files, PDFs) for manage.py, gunicorn and workers."""
+        private = self.workdir / "private-media"
+        private.mkdir(exist_ok=True)
+        self.env["PRIVATE_MEDIA_ROOT"] = self.served["PRIVATE_MEDIA_ROOT"] = str(private)
+        return private
+
+    def time_pages(self, pages: list[Page], size: int, warmup: int, repeats: int, explain: bool) -> SizeResult:
+        """The pages through a fresh gunicorn (its logs in gunicorn-<size>, where the report looks for them),
+        then their queries in this process, under EXPLAIN ANALYZE when asked."""
+        with Gunicorn(self.served, self.workdir / f"gunicorn-{size}") as server:
+            started = time.perf_counter()
+            timings = time_pages(server, pages, warmup, repeats)
+            peak = server.worker_peak_mb()
+        seconds = time.perf_counter() - started
+        return SizeResult(pages, timings, page_queries(pages, explain=explain), peak, seconds)
+
+
+@contextmanager
+def bench_run(write: Write, name: str, *, production: bool = True, timed: bool = False,
+              database: BenchDatabase | None = None) -> Iterator[BenchRun]:
+    """A bench's run: a folder `proficio-bench-<name>-*`, a database of its own migrated (or `database`, already
+    migrated, which is left as it is), the environments of manage.py and of gunicorn (production settings unless
+    `production=False`), and this process's connection pointed at the database; `timed` writes how long
+    migrate and collectstatic took. Afterwards the database is dropped and the folder removed, unless the
+    bench left `failed` set: then its logs are kept and named."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"proficio-bench-{name}-"))
+    created = None
+    run = None
+    try:
+        if database is None:
+            database = created = create_bench_database(workdir)
+        write(f"Database: {database.vendor} ({database.name}); logs in {workdir}")
+        env = server_environment(database, workdir)
+        if created is not None:
+            started = time.perf_counter()
+            run_manage(env, "migrate", "--noinput", "-v", "0")
+            if timed:
+                write(f"migrate: {time.perf_counter() - started:.1f} s")
+        if production:
+            started = time.perf_counter()
+            served = production_environment(database, workdir, write)
+            if timed:
+                write(f"  (with collectstatic: {time.perf_counter() - started:.1f} s)")
+        else:
+            served = dict(env)
+            write("gunicorn runs with development settings (DEBUG on, tasks in-process), as asked.")
+        run = BenchRun(write, workdir, database, env, served)
+        with django_pointed_at(database):
+            yield run
+    finally:
+        if created is not None:
+            drop_bench_database(created)
+        if run is not None and not run.failed:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            write(f"Logs kept in {workdir}")
+
+
 # --- the run
 
 
 def run_page_bench(write: Write, warmup: int, repeats: int) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="proficio-bench-"))
-    database = None
-    failed = True  # until the report says otherwise: the logs of a broken run are kept
-    try:
-        database = create_bench_database(workdir)
-        write(f"Database: {database.vendor} ({database.name}); logs in {workdir}")
-        env = server_environment(database, workdir)
-        started = time.perf_counter()
-        run_manage(env, "migrate", "--noinput", "-v", "0")
-        write(f"migrate: {time.perf_counter() - started:.1f} s")
-        served = production_environment(database, workdir, write)
-        with django_pointed_at(database):
-            results = {leaders: measure_size(write, env, served, database, workdir, leaders, warmup, repeats)
-                       for leaders in SIZES}
-        failed = print_report(write, results, workdir)
-    finally:
-        if database is not None:
-            drop_bench_database(database)
-        if not failed or not any(workdir.iterdir()):
-            shutil.rmtree(workdir, ignore_errors=True)
+    with bench_run(write, "pages", timed=True) as run:
+        results = {leaders: measure_size(run, leaders, warmup, repeats) for leaders in SIZES}
+        run.failed = print_report(write, results, run.workdir)
 
 
-def measure_size(write: Write, env: dict[str, str], served: dict[str, str], database: BenchDatabase,
-                 workdir: Path, leaders: int, warmup: int, repeats: int) -> SizeResult:
+def measure_size(run: BenchRun, leaders: int, warmup: int, repeats: int) -> SizeResult:
     from django.core.cache import cache
 
-    started = time.perf_counter()
-    run_manage(env, "seed_demo", "--leaders", str(leaders), "--quiet-logins")
-    write(f"seed_demo --leaders {leaders:,}: {time.perf_counter() - started:.1f} s")
+    run.seed(leaders)
     cache.clear()  # nothing this process cached may outlive the data it came from
     analyze_tables()
-    pages = bench_pages(people_last_page(hr_client()), starter_version_pk(write))
-    server = Gunicorn(served, workdir / f"gunicorn-{leaders}")
-    try:
-        server.wait_until_answering()
-        started = time.perf_counter()
-        timings = time_pages(server, pages, warmup, repeats)
-        peak = server.worker_peak_mb()
-    finally:
-        server.stop()
-    write(f"{len(pages)} pages x {repeats} requests through gunicorn at {leaders:,} leaders: "
-          f"{time.perf_counter() - started:.1f} s")
-    queries = page_queries(pages, explain=database.vendor == "postgresql" and leaders == SIZES[-1])
-    return SizeResult(pages, timings, queries, peak)
+    pages = bench_pages(people_last_page(hr_client()), starter_version_pk(run.write))
+    result = run.time_pages(pages, leaders, warmup, repeats,
+                            explain=run.database.vendor == "postgresql" and leaders == SIZES[-1])
+    run.write(f"{len(pages)} pages x {repeats} requests through gunicorn at {leaders:,} leaders: {result.seconds:.1f} s")
+    return result
 
 
 def analyze_tables() -> None:

@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
 import statistics
-import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
@@ -46,21 +44,13 @@ from demo.bench import (
     Browser,
     Gunicorn,
     Page,
-    SizeResult,
     Write,
     _read_access_log,
     analyze_tables,
-    create_bench_database,
-    django_pointed_at,
-    drop_bench_database,
-    page_queries,
+    bench_run,
     peak_rss_mb,
     percentile,
     print_report,
-    production_environment,
-    run_manage,
-    server_environment,
-    time_pages,
 )
 
 GOAL_OPENING_SECONDS = 30
@@ -227,19 +217,6 @@ def assessment_pages(leaders: int) -> list[Page]:
     ]
 
 
-def measure_pages(served: dict[str, str], workdir: Path, leaders: int, warmup: int, repeats: int,
-                  explain: bool) -> SizeResult:
-    pages = assessment_pages(leaders)
-    server = Gunicorn(served, workdir / f"gunicorn-{leaders}")
-    try:
-        server.wait_until_answering()
-        timings = time_pages(server, pages, warmup, repeats)
-        peak = server.worker_peak_mb()
-    finally:
-        server.stop()
-    return SizeResult(pages, timings, page_queries(pages, explain=explain), peak)
-
-
 # --- saving answers under load ---------------------------------------------------------------------
 
 
@@ -400,50 +377,29 @@ def print_load(write: Write, result: LoadResult, clients: int) -> None:
 
 
 def run_assessment_bench(write: Write, warmup: int, repeats: int, clients: int = CLIENTS) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="proficio-bench-assessments-"))
-    database = None
-    failed = True
     small_size, large_size = SIZES
-    try:
-        database = create_bench_database(workdir)
-        write(f"Database: {database.vendor} ({database.name}); logs in {workdir}")
-        if database.vendor != "postgresql":
+    with bench_run(write, "assessments") as bench:
+        postgresql = bench.database.vendor == "postgresql"
+        if not postgresql:
             write("The 10,000-leader figures are PostgreSQL's (COPY, EXPLAIN): run with DATABASE_URL=postgres://...")
-        env = server_environment(database, workdir)
-        run_manage(env, "migrate", "--noinput", "-v", "0")
-        served = production_environment(database, workdir, write)
-        with django_pointed_at(database):
-            started = time.perf_counter()
-            run_manage(env, "seed_demo", "--leaders", str(small_size), "--quiet-logins")
-            write(f"seed_demo --leaders {small_size} (the demo's released and open cycles): "
-                  f"{time.perf_counter() - started:.1f} s")
-            analyze_tables()
-            small = measure_pages(served, workdir, small_size, warmup, repeats, explain=False)
+        bench.seed(small_size, note="(the demo's released and open cycles)")
+        analyze_tables()
+        small = bench.time_pages(assessment_pages(small_size), small_size, warmup, repeats, explain=False)
 
-            started = time.perf_counter()
-            output = run_manage(env, "seed_demo", "--leaders", str(large_size), "--with-ratings", "--quiet-logins")
-            write(f"seed_demo --leaders {large_size:,} --with-ratings: {time.perf_counter() - started:.1f} s")
-            for line in output.splitlines():
-                if line.startswith("Rated cycle"):
-                    write(f"  {line}")
-            started = time.perf_counter()
-            analyze_tables()
-            write(f"VACUUM ANALYZE: {time.perf_counter() - started:.1f} s")
-            steps = opening_steps(write)
-            steps.append(release_step())
-            analyze_tables()
-            write("")
-            print_steps(write, steps)
-            large = measure_pages(served, workdir, large_size, warmup, repeats,
-                                  explain=database.vendor == "postgresql")
-            load = saving_under_load(served, workdir, clients)
-        failed = print_report(write, {small_size: small, large_size: large}, workdir)
+        output = bench.seed(large_size, "--with-ratings")
+        for line in output.splitlines():
+            if line.startswith("Rated cycle"):
+                write(f"  {line}")
+        started = time.perf_counter()
+        analyze_tables()
+        write(f"VACUUM ANALYZE: {time.perf_counter() - started:.1f} s")
+        steps = opening_steps(write)
+        steps.append(release_step())
+        analyze_tables()
+        write("")
+        print_steps(write, steps)
+        large = bench.time_pages(assessment_pages(large_size), large_size, warmup, repeats, explain=postgresql)
+        load = saving_under_load(bench.served, bench.workdir, clients)
+        bench.failed = print_report(write, {small_size: small, large_size: large}, bench.workdir)
         print_load(write, load, clients)
-        failed = failed or load.failed
-    finally:
-        if database is not None:
-            drop_bench_database(database)
-        if not failed:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            write(f"Logs kept in {workdir}")
+        bench.failed = bench.failed or load.failed

@@ -19,11 +19,7 @@ Redis: as demo/bench.py (BENCH_REDIS_URL when set, e.g. redis://127.0.0.1:6379/7
 from __future__ import annotations
 
 import os
-import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,15 +27,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from demo.bench import (
-    Write,
-    create_bench_database,
-    django_pointed_at,
-    drop_bench_database,
-    production_environment,
-    run_manage,
-    server_environment,
-)
+from demo.bench import Write, bench_run, celery_worker, run_manage
 
 LEADERS = 100
 GOAL_ONE_LEADER = 5.0
@@ -109,35 +97,6 @@ def one_leader(write: Write, repeats: int, warmup: int) -> None:
           f"(min {min(times):.2f}, max {max(times):.2f}; goal <= {GOAL_ONE_LEADER:g} s: {verdict})")
 
 
-def _start_worker(env: dict[str, str], logdir: Path, concurrency: int):
-    from celery import Celery
-
-    queue = f"bench-evidence-{os.getpid()}-{concurrency}"
-    node = f"{queue}@{os.uname().nodename}"
-    client = Celery("bench-evidence", broker=env["REDIS_URL"])
-    log = (logdir / f"evidence-worker-{concurrency}.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--concurrency", str(concurrency),
-         "--max-tasks-per-child", "50", "--hostname", node, "--loglevel", "WARNING", "--without-gossip",
-         "--without-mingle"], cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while not client.control.ping(destination=[node], timeout=0.5):
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise CommandError(f"The evidence worker did not start:\n{Path(log.name).read_text()[-3000:]}")
-    return process, client, queue, log
-
-
-def _stop(process, client, log) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    client.close()
-    log.close()
-
-
 def _render_on_worker(env: dict[str, str], logdir: Path, packs: list, concurrency: int) -> tuple[float, int, int]:
     """Sends one render task per pack to a fresh worker; (seconds until all done, done, failed)."""
     from documents.models import ACTIVE_STATUSES, Document, DocumentStatus
@@ -145,8 +104,12 @@ def _render_on_worker(env: dict[str, str], logdir: Path, packs: list, concurrenc
 
     kind = get_kind("pack")
     hr = _hr()
-    process, client, queue, log = _start_worker(env, logdir, concurrency)
-    try:
+    queue = f"bench-evidence-{os.getpid()}-{concurrency}"
+    with celery_worker(env, logdir / f"evidence-worker-{concurrency}.log", queue=queue,
+                       node=f"{queue}@{os.uname().nodename}", what="evidence worker",
+                       options=["--concurrency", str(concurrency), "--max-tasks-per-child", "50",
+                                "--loglevel", "WARNING"]) as worker:
+        process, client = worker.process, worker.client
         documents = [Document.objects.create(kind="pack", object_id=pack.pk, source_sha256=kind.source_sha256(pack),
                                              requested_by=hr) for pack in packs]
         started = time.perf_counter()
@@ -164,8 +127,6 @@ def _render_on_worker(env: dict[str, str], logdir: Path, packs: list, concurrenc
         if failed:
             error = Document.objects.filter(pk__in=ids, status=DocumentStatus.FAILED).values_list("error", flat=True)[0]
             raise CommandError(f"{failed} pack render(s) failed: {error}")
-    finally:
-        _stop(process, client, log)
     return seconds, done, failed
 
 
@@ -197,39 +158,19 @@ def leaders_throughput(write: Write, env: dict[str, str], logdir: Path) -> None:
 
 
 def run_evidence_bench(write: Write, warmup: int, repeats: int, *, leaders: int = LEADERS) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="proficio-bench-evidence-"))
-    database = None
-    failed = True
     bench_started = time.perf_counter()
-    try:
-        database = create_bench_database(workdir)
-        write(f"Database: {database.vendor} ({database.name}); logs in {workdir}")
-        env = server_environment(database, workdir)
-        private = workdir / "private-media"
-        private.mkdir()
-        env["PRIVATE_MEDIA_ROOT"] = str(private)
-        run_manage(env, "migrate", "--noinput", "-v", "0")
-        served = production_environment(database, workdir, write)
-        served["PRIVATE_MEDIA_ROOT"] = str(private)
+    with bench_run(write, "evidence") as bench:
+        private = bench.private_media()
         storages = {**settings.STORAGES, "private": {**settings.STORAGES["private"],
                                                      "OPTIONS": {"location": private, "base_url": None}}}
-        with django_pointed_at(database), override_settings(PRIVATE_MEDIA_ROOT=private, STORAGES=storages):
-            started = time.perf_counter()
-            run_manage(env, "seed_demo", "--leaders", str(leaders), "--quiet-logins")
-            write(f"seed_demo --leaders {leaders}: {time.perf_counter() - started:.1f} s")
-            run_manage(env, "ensure_pack_certificate")
+        with override_settings(PRIVATE_MEDIA_ROOT=private, STORAGES=storages):
+            bench.seed(leaders)
+            run_manage(bench.env, "ensure_pack_certificate")
             one_leader(write, min(repeats, 5), min(warmup, 1))
-            if "REDIS_URL" in served:
-                organisation(write, served, workdir)
-                leaders_throughput(write, served, workdir)
+            if "REDIS_URL" in bench.served:
+                organisation(write, bench.served, bench.workdir)
+                leaders_throughput(write, bench.served, bench.workdir)
             else:
                 write("worker figures: skipped (no Redis answers; a worker needs Redis and PostgreSQL).")
         write(f"\nEvidence bench: {time.perf_counter() - bench_started:.0f} s in all")
-        failed = False
-    finally:
-        if database is not None:
-            drop_bench_database(database)
-        if not failed:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            write(f"Logs kept in {workdir}")
+        bench.failed = False

@@ -14,10 +14,7 @@ among them status_rows' one query (the people with every column as a correlated 
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
 from django.db.models import Count
 
@@ -26,20 +23,11 @@ from demo.bench import (
     LOGIN_PAGE,
     LOGIN_PAGE_LABEL,
     SIZES,
-    Gunicorn,
     Page,
-    SizeResult,
     Write,
     analyze_tables,
-    create_bench_database,
-    django_pointed_at,
-    drop_bench_database,
-    page_queries,
+    bench_run,
     print_report,
-    production_environment,
-    run_manage,
-    server_environment,
-    time_pages,
 )
 
 SAMPLE_SIZE = 25
@@ -65,49 +53,18 @@ def landing_pages() -> list[Page]:
     ]
 
 
-def measure(served: dict[str, str], workdir: Path, people: int, warmup: int, repeats: int,
-            explain: bool) -> SizeResult:
-    pages = landing_pages()
-    server = Gunicorn(served, workdir / f"gunicorn-evidence-{people}")
-    try:
-        server.wait_until_answering()
-        timings = time_pages(server, pages, warmup, repeats)
-        peak = server.worker_peak_mb()
-    finally:
-        server.stop()
-    return SizeResult(pages, timings, page_queries(pages, explain=explain), peak)
-
-
 def run(write: Write, warmup: int = 3, repeats: int = 20) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="proficio-bench-evidence-"))
-    database = None
-    failed = True
     small_size, large_size = SIZES
     started_all = time.perf_counter()
-    try:
-        database = create_bench_database(workdir)
-        write(f"Database: {database.vendor} ({database.name}); logs in {workdir}")
-        env = server_environment(database, workdir)
-        run_manage(env, "migrate", "--noinput", "-v", "0")
-        served = production_environment(database, workdir, write)
-        explain = database.vendor == "postgresql"
+    with bench_run(write, "evidence") as bench:
+        explain = bench.database.vendor == "postgresql"
         results = {}
-        with django_pointed_at(database):
-            for size in (small_size, large_size):
-                started = time.perf_counter()
-                run_manage(env, "seed_demo", "--leaders", str(size), "--quiet-logins")
-                write(f"seed_demo --leaders {size:,}: {time.perf_counter() - started:.1f} s")
-                analyze_tables()
-                results[size] = measure(served, workdir, size, warmup, repeats,
-                                        explain=explain and size == large_size)
+        for size in (small_size, large_size):
+            bench.seed(size)
+            analyze_tables()
+            results[size] = bench.time_pages(landing_pages(), size, warmup, repeats,
+                                             explain=explain and size == large_size)
         write(f"\nThe auditor's landing page as HR: alone, a sample of {SAMPLE_SIZE}, and the people of the "
               "most held role (25 a page), at 30 people and at 10,000.")
-        failed = print_report(write, results, workdir)
+        bench.failed = print_report(write, results, bench.workdir)
         write(f"\nEvidence landing bench: {time.perf_counter() - started_all:.0f} s in all")
-    finally:
-        if database is not None:
-            drop_bench_database(database)
-        if not failed:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            write(f"Logs kept in {workdir}")

@@ -39,10 +39,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
 from unittest import mock
 from collections.abc import Iterator
@@ -51,30 +47,24 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from demo.bench import (
+    BenchRun,
     LOGIN_PAGE,
     LOGIN_PAGE_LABEL,
     SIZES,
-    Gunicorn,
     Page,
     SizeResult,
     Write,
     _shorten,
     analyze_tables,
-    create_bench_database,
-    django_pointed_at,
-    drop_bench_database,
-    page_queries,
+    bench_run,
+    celery_worker,
     plan_findings,
     print_report,
-    production_environment,
-    run_manage,
-    server_environment,
-    time_pages,
+    proc_status_mb,
 )
 from demo.bench_assessments import Step, _hr, print_steps, release_step, tasks_not_run, timed
 
@@ -286,51 +276,17 @@ class WorkerRun:
     note: str = ""
 
 
-def _vm(pid: int, key: str) -> float | None:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    match = re.search(rf"^{key}:\s+(\d+) kB", status, re.MULTILINE)
-    return int(match.group(1)) / 1024 if match else None
-
-
-@contextmanager
-def celery_worker(env: dict[str, str], logdir: Path) -> Iterator[tuple[subprocess.Popen, str, object]]:
-    """A worker as the Procfile runs it, one process (solo pool), on the bench's queue; stopped after."""
-    from celery import Celery
-
-    logdir.mkdir(parents=True, exist_ok=True)
-    node = f"bench-gaps-{os.getpid()}@{os.uname().nodename}"
-    client = Celery("bench-gaps", broker=env["REDIS_URL"])
-    with (logdir / "celery.log").open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--concurrency", "1",
-             "-Q", WORKER_QUEUE, "--hostname", node, "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
-            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while not client.control.ping(destination=[node], timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise CommandError(f"The Celery worker did not start:\n{(logdir / 'celery.log').read_text()[-3000:]}")
-        yield process, node, client
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        client.close()
-
-
 def worker_run(cycle, env: dict[str, str], logdir: Path) -> WorkerRun:
     """A new analysis of the cycle, its task sent to a real worker; the worker's memory before and after."""
     from gaps import services
     from gaps.models import ACTIVE_STATUSES, Analysis
 
-    with celery_worker(env, logdir) as (process, _node, client):
-        baseline = _vm(process.pid, "VmHWM")
+    # One process (solo pool) on the production queue of the bench's Redis.
+    node = f"bench-gaps-{os.getpid()}@{os.uname().nodename}"
+    with celery_worker(env, logdir / "celery.log", queue=WORKER_QUEUE, node=node,
+                       options=["--pool", "solo", "--concurrency", "1", "--loglevel", "INFO"]) as worker:
+        process, client = worker.process, worker.client
+        baseline = proc_status_mb(process.pid, "VmHWM")
         with tasks_not_run():
             analysis, _created = services.start_analysis(cycle, actor=_hr())
         started = time.perf_counter()
@@ -343,7 +299,7 @@ def worker_run(cycle, env: dict[str, str], logdir: Path) -> WorkerRun:
             time.sleep(0.1)
         seconds = time.perf_counter() - started
         time.sleep(0.5)  # the task returns just after its last write
-        peak = _vm(process.pid, "VmHWM")
+        peak = proc_status_mb(process.pid, "VmHWM")
     note = "" if status == "done" else Analysis.objects.get(pk=analysis.pk).progress.get("error", "")
     return WorkerRun(seconds, status, baseline, peak, note)
 
@@ -483,19 +439,10 @@ def heatmap_cells(cycle) -> str:
     return f"{rows.filter(kind=AggregateKind.UNIT).count():,} / {rows.filter(kind=AggregateKind.ROLE).count():,}"
 
 
-def measure_heatmaps(served: dict[str, str], workdir: Path, leaders: int, cycle, warmup: int, repeats: int,
+def measure_heatmaps(bench: BenchRun, leaders: int, cycle, warmup: int, repeats: int,
                      explain: bool) -> SizeResult | None:
     pages = heatmap_pages(cycle)
-    if pages is None:
-        return None
-    server = Gunicorn(served, workdir / f"gunicorn-{leaders}")
-    try:
-        server.wait_until_answering()
-        timings = time_pages(server, pages, warmup, repeats)
-        peak = server.worker_peak_mb()
-    finally:
-        server.stop()
-    return SizeResult(pages, timings, page_queries(pages, explain=explain), peak)
+    return None if pages is None else bench.time_pages(pages, leaders, warmup, repeats, explain=explain)
 
 
 # --- the run --------------------------------------------------------------------------------------
@@ -506,56 +453,43 @@ def run_gap_bench(write: Write, warmup: int, repeats: int) -> None:
     from demo.seed_assessments import RELEASED_CYCLE
     from demo.seed_ratings import RATED_CYCLE
 
-    workdir = Path(tempfile.mkdtemp(prefix="proficio-bench-gaps-"))
-    database = None
-    failed = True
+    if connection.vendor != "postgresql":
+        raise CommandError("The gap analysis bench needs PostgreSQL (its floor is PostgreSQL's SQL): "
+                           "run with DATABASE_URL=postgres://...")
     small_size, large_size = SIZES
     bench_started = time.perf_counter()
-    try:
-        database = create_bench_database(workdir)
-        write(f"Database: {database.vendor} ({database.name}); logs in {workdir}")
-        if database.vendor != "postgresql":
-            raise CommandError("The gap analysis bench needs PostgreSQL (its floor is PostgreSQL's SQL): "
-                               "run with DATABASE_URL=postgres://...")
-        env = server_environment(database, workdir)
-        run_manage(env, "migrate", "--noinput", "-v", "0")
-        served = production_environment(database, workdir, write)
-        with django_pointed_at(database):
-            started = time.perf_counter()
-            run_manage(env, "seed_demo", "--leaders", str(small_size), "--quiet-logins")
-            write(f"seed_demo --leaders {small_size} (the pilot cycle released and analysed): "
-                  f"{time.perf_counter() - started:.1f} s")
-            analyze_tables()
-            pilot = Cycle.objects.get(name=RELEASED_CYCLE)
-            small = measure_heatmaps(served, workdir, small_size, pilot, warmup, repeats, explain=False)
+    with bench_run(write, "gaps") as bench:
+        served, workdir = bench.served, bench.workdir
+        bench.seed(small_size, note="(the pilot cycle released and analysed)")
+        analyze_tables()
+        pilot = Cycle.objects.get(name=RELEASED_CYCLE)
+        small = measure_heatmaps(bench, small_size, pilot, warmup, repeats, explain=False)
 
-            started = time.perf_counter()
-            run_manage(env, "seed_demo", "--leaders", str(large_size), "--with-ratings", "--quiet-logins")
-            write(f"seed_demo --leaders {large_size:,} --with-ratings: {time.perf_counter() - started:.1f} s")
-            analyze_tables()
-            steps = [release_step()]
-            analyze_tables()  # the cells just written, as autovacuum would soon leave them
-            cycle = Cycle.objects.get(name=RATED_CYCLE)
-            analysis, run = analysis_steps(cycle)
-            steps += analysis
+        bench.seed(large_size, "--with-ratings")
+        analyze_tables()
+        steps = [release_step()]
+        analyze_tables()  # the cells just written, as autovacuum would soon leave them
+        cycle = Cycle.objects.get(name=RATED_CYCLE)
+        analysis, run = analysis_steps(cycle)
+        steps += analysis
 
-            create_floor_table()
-            floor = timed("floor: one INSERT … SELECT into a temporary table", lambda: f"{run_floor(cycle.pk):,} rows")
-            steps.append(floor)
-            figures, expected = floor_figures(), analysis_figures(run.analysis_id)
-            differ = rows_that_differ(run.analysis_id)
+        create_floor_table()
+        floor = timed("floor: one INSERT … SELECT into a temporary table", lambda: f"{run_floor(cycle.pk):,} rows")
+        steps.append(floor)
+        figures, expected = floor_figures(), analysis_figures(run.analysis_id)
+        differ = rows_that_differ(run.analysis_id)
 
-            redis_up = "REDIS_URL" in served
-            worker = worker_run(cycle, served, workdir / "celery") if redis_up else None
-            analyze_tables()
-            explained, half = explain_batch(cycle)
-            current = cycle.gap_analyses.get(current=True)
-            finish_explained = explain_finish(current.pk)
-            real = timed("the floor's statement into gaps_requirementgap (rolled back)",
-                         lambda: f"{floor_into_the_real_table(cycle.pk):,} rows")
-            analyze_tables()  # the rows of the superseded and stopped runs are gone, as autovacuum would leave them
-            large = measure_heatmaps(served, workdir, large_size, cycle, warmup, repeats, explain=True)
-            cells = {small_size: heatmap_cells(pilot), large_size: heatmap_cells(cycle)}
+        redis_up = "REDIS_URL" in served
+        worker = worker_run(cycle, served, workdir / "celery") if redis_up else None
+        analyze_tables()
+        explained, half = explain_batch(cycle)
+        current = cycle.gap_analyses.get(current=True)
+        finish_explained = explain_finish(current.pk)
+        real = timed("the floor's statement into gaps_requirementgap (rolled back)",
+                     lambda: f"{floor_into_the_real_table(cycle.pk):,} rows")
+        analyze_tables()  # the rows of the superseded and stopped runs are gone, as autovacuum would leave them
+        large = measure_heatmaps(bench, large_size, cycle, warmup, repeats, explain=True)
+        cells = {small_size: heatmap_cells(pilot), large_size: heatmap_cells(cycle)}
 
         write("")
         print_steps(write, [*steps, real])
@@ -576,18 +510,11 @@ def run_gap_bench(write: Write, warmup: int, repeats: int) -> None:
         print_explained(write, "EXPLAIN (ANALYZE, BUFFERS) of the finish's aggregates (rolled back)", finish_explained)
         if small is None or large is None:
             write("\nHeatmap pages: skipped (no gaps:heatmap route yet).")
-            failed = not agree
+            bench.failed = not agree
         else:
             write("\nThe heatmap of the current analysis, the pilot cycle's at 30 leaders and the rated cycle's at "
                   f"10,000. Its cells (aggregate rows) by unit / by role: {cells[small_size]} at 30 leaders, "
                   f"{cells[large_size]} at 10,000: the rated cycle's framework has 40 competencies, the pilot's 10, "
                   "so 10k / 30 compares pages of different sizes.")
-            failed = print_report(write, {small_size: small, large_size: large}, workdir) or not agree
+            bench.failed = print_report(write, {small_size: small, large_size: large}, workdir) or not agree
         write(f"\nGap analysis bench: {time.perf_counter() - bench_started:.0f} s in all")
-    finally:
-        if database is not None:
-            drop_bench_database(database)
-        if not failed:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            write(f"Logs kept in {workdir}")

@@ -19,13 +19,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -35,17 +32,13 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from demo.bench import (
-    BenchDatabase,
     Gunicorn,
     Write,
     analyze_tables,
-    create_bench_database,
-    django_pointed_at,
-    drop_bench_database,
+    bench_run,
+    existing_database,
     percentile,
-    production_environment,
     run_manage,
-    server_environment,
 )
 from demo.bench_assessments import Rater, _sign_in, tasks_not_run
 
@@ -102,38 +95,7 @@ class LoadReport:
                     or self.saves.requests == 0 or self.confirmed_saves != self.saves.requests - self.saves.failures)
 
 
-# --- preparing: the database, and a cycle whose leaders each have a self-assessment to do ------------------------------
-
-
-def copy_of(migrated: str) -> BenchDatabase:
-    """A new database with the tables and rows of a migrated one (a test's own database, so that a test does
-    not migrate again), through pg_dump and psql: unlike CREATE DATABASE ... TEMPLATE, they do not need the
-    source to themselves (a test run's Celery worker stays connected to it)."""
-    from demo.bench import _maintenance_connection
-
-    name = f"{migrated}_load"
-    with _maintenance_connection() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # a run that was killed
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
-    source, target = (urllib.parse.urlunsplit(url._replace(scheme="postgresql", path=f"/{database}"))
-                      for database in (migrated, name))
-    dump = subprocess.Popen(["pg_dump", "--no-owner", "--no-privileges", source], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    restore = subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-o", os.devnull, target], stdin=dump.stdout,
-                             capture_output=True, text=True)
-    dump.stdout.close()
-    dumped = dump.wait()
-    if dumped or restore.returncode:
-        raise CommandError(f"Copying {migrated} failed: {dump.stderr.read().decode()[-2000:]}{restore.stderr[-2000:]}")
-    return BenchDatabase("postgresql", name, urllib.parse.urlunsplit(url._replace(path=f"/{name}")))
-
-
-def bench_database(workdir: Path, migrated: str | None) -> tuple[BenchDatabase, bool]:
-    """(the database, whether it still needs migrating)."""
-    if migrated:
-        return copy_of(migrated), False
-    return create_bench_database(workdir), True
+# --- preparing: a cycle whose leaders each have a self-assessment to do ------------------------------
 
 
 def open_load_cycle() -> int:
@@ -254,64 +216,42 @@ def check_answers(confirmed: list[list], questionnaires: list[int]) -> tuple[int
 
 
 def run_load_bench(write: Write, seconds: int = SECONDS, raters: int = RATERS, probes: int = PROBES,
-                   production: bool = True, migrated: str | None = None) -> LoadReport:
+                   production: bool = True, database: str | None = None) -> LoadReport:
     """The load part. A short test runs gunicorn with development settings (`production=False`: no Redis to
-    share with other runs, no collectstatic, which takes a minute) on a copy of its migrated test database
-    (`migrated`), instead of migrating a new one."""
-    workdir = Path(tempfile.mkdtemp(prefix="proficio-bench-load-"))
-    database = None
-    report = None
-    try:
-        database, unmigrated = bench_database(workdir, migrated)
-        write(f"Database: {database.vendor} ({database.name}); logs in {workdir}")
-        env = server_environment(database, workdir)
-        if unmigrated:
-            started = time.perf_counter()
-            run_manage(env, "migrate", "--noinput", "-v", "0")
-            write(f"migrate: {time.perf_counter() - started:.1f} s")
-        started = time.perf_counter()
-        if production:
-            served = production_environment(database, workdir, write)
-            write(f"  (with collectstatic: {time.perf_counter() - started:.1f} s)")
-        else:
-            served = env
-            write("gunicorn runs with development settings (DEBUG on, tasks in-process), as asked.")
-        with django_pointed_at(database):
+    share with other runs, no collectstatic, which takes a minute) on its own migrated test database
+    (`database`, seeded here and emptied by the test), instead of creating, migrating and dropping one."""
+    existing = existing_database(database) if database else None
+    with bench_run(write, "load", production=production, timed=True, database=existing) as bench:
+        # gunicorn imports the project while the data is seeded: it reads the database only when asked.
+        server = Gunicorn(bench.served, bench.workdir / "gunicorn-load", workers=WEB_WORKERS, threads=WEB_THREADS)
+        try:
             started = time.perf_counter()
             leaders = max(30, raters + 10)
-            run_manage(env, "seed_demo", "--leaders", str(leaders), "--quiet-logins")
+            run_manage(bench.env, "seed_demo", "--leaders", str(leaders), "--quiet-logins")
             cycle_id = open_load_cycle()
             analyze_tables()
             chosen = load_raters(cycle_id, raters)
             write(f"seed_demo --leaders {leaders} and a cycle of them opened: {time.perf_counter() - started:.1f} s")
-            server = Gunicorn(served, workdir / "gunicorn-load", workers=WEB_WORKERS, threads=WEB_THREADS)
-            try:
-                server.wait_until_answering()
+            with server:
                 started = time.perf_counter()
                 prepared = sign_in_all(server, chosen)
                 write(f"{raters} raters signed in and on their questionnaires: {time.perf_counter() - started:.1f} s")
                 offset = server.access_log.stat().st_size
                 started = time.perf_counter()
-                out = run_locust(server.base_url, workdir, prepared, probes, seconds)
+                out = run_locust(server.base_url, bench.workdir, prepared, probes, seconds)
                 elapsed = time.perf_counter() - started
                 peak = server.worker_peak_mb()
-            finally:
-                server.stop()  # its access log is complete once it has stopped
-            confirmed, figures, total, failures = read_locust(out)
-            failures += read_server_times(server, offset, figures)
-            cells, stored, lost, unexpected = check_answers(confirmed, [rater.questionnaire for rater in chosen])
+        finally:
+            server.stop()  # also when seeding failed
+        confirmed, figures, total, failures = read_locust(out)
+        failures += read_server_times(server, offset, figures)
+        cells, stored, lost, unexpected = check_answers(confirmed, [rater.questionnaire for rater in chosen])
         report = LoadReport(raters, probes, elapsed, figures.get(SAVE_NAME, Figures()),
                             figures.get(PROBE_NAME, Figures()), total, len(confirmed), cells, stored, lost,
                             unexpected, failures, peak)
         print_load_report(write, report, seconds)
-        return report
-    finally:
-        if database is not None:
-            drop_bench_database(database)
-        if report is not None and not report.failed:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            write(f"Logs kept in {workdir}")
+        bench.failed = report.failed
+    return report
 
 
 def _ratio(numerator: float, denominator: float) -> float:

@@ -21,12 +21,7 @@ Redis: as demo/bench.py (BENCH_REDIS_URL when set, e.g. redis://127.0.0.1:6379/3
 from __future__ import annotations
 
 import os
-import re
-import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -34,18 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import CommandError
 
-from demo.bench import (
-    Write,
-    create_bench_database,
-    django_pointed_at,
-    drop_bench_database,
-    production_environment,
-    run_manage,
-    server_environment,
-)
+from demo.bench import Write, bench_run, celery_worker, proc_status_mb
 
 GOAL_RATIO = 2.0
 RENDERS = 200
@@ -173,15 +159,6 @@ def time_case(write: Write, case: PdfCase, repeats: int, warmup: int) -> None:
 # --- the worker's memory over 200 renders ------------------------------------------------------------
 
 
-def _vm(pid: int, key: str) -> float | None:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    match = re.search(rf"^{key}:\s+(\d+) kB", status, re.MULTILINE)
-    return int(match.group(1)) / 1024 if match else None
-
-
 def _children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -211,13 +188,11 @@ class Sampler(threading.Thread):
 
     @staticmethod
     def _max(seen: tuple[float, float], pid: int) -> tuple[float, float]:
-        hwm, rss = _vm(pid, "VmHWM"), _vm(pid, "VmRSS")
+        hwm, rss = proc_status_mb(pid, "VmHWM"), proc_status_mb(pid, "VmRSS")
         return (max(seen[0], hwm or 0.0), max(seen[1], rss or 0.0))
 
 
 def worker_memory(write: Write, env: dict[str, str], logdir: Path, renders: int, max_tasks: int) -> None:
-    from celery import Celery
-
     from assessments.models import CycleStatus, Participant
     from documents.models import ACTIVE_STATUSES, Document, DocumentStatus
     from documents.registry import get_kind
@@ -232,55 +207,39 @@ def worker_memory(write: Write, env: dict[str, str], logdir: Path, renders: int,
     source = get_kind("results").source_sha256
     hashes = {p.pk: source(p) for p in participants}
     queue = f"bench-pdf-{os.getpid()}"
-    node = f"{queue}@{os.uname().nodename}"
-    client = Celery("bench-pdf", broker=env["REDIS_URL"])
-    logdir.mkdir(parents=True, exist_ok=True)
-    with (logdir / "pdf-worker.log").open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--concurrency", "1",
-             "--max-tasks-per-child", str(max_tasks), "--hostname", node, "--loglevel", "WARNING",
-             "--without-gossip", "--without-mingle"],
-            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-    sampler = Sampler(process.pid)
-    try:
-        deadline = time.monotonic() + 60
-        while not client.control.ping(destination=[node], timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise CommandError(f"The pdf worker did not start:\n{(logdir / 'pdf-worker.log').read_text()[-3000:]}")
-        start_rss = _vm(process.pid, "VmRSS")
+    with celery_worker(env, logdir / "pdf-worker.log", queue=queue, node=f"{queue}@{os.uname().nodename}",
+                       what="pdf worker", options=["--concurrency", "1", "--max-tasks-per-child", str(max_tasks),
+                                                   "--loglevel", "WARNING"]) as worker:
+        process, client = worker.process, worker.client
+        sampler = Sampler(process.pid)
+        start_rss = proc_status_mb(process.pid, "VmRSS")
         sampler.start()
-        started = time.perf_counter()
-        sent, active, failed = 0, {}, 0
-        deadline = time.monotonic() + WORKER_TIMEOUT
-        while (sent < renders or active) and time.monotonic() < deadline and process.poll() is None:
-            if active:
-                statuses = dict(Document.objects.filter(pk__in=active.values()).values_list("pk", "status"))
-                for participant_id, document_id in list(active.items()):
-                    if statuses.get(document_id) not in ACTIVE_STATUSES:
-                        failed += statuses.get(document_id) == DocumentStatus.FAILED
-                        del active[participant_id]
-            for participant in participants:
-                if sent >= renders:
-                    break
-                if participant.pk in active:
-                    continue
-                document = Document.objects.create(kind="results", object_id=participant.pk,
-                                                   source_sha256=hashes[participant.pk], requested_by=hr)
-                client.send_task("documents.tasks.render_document", args=[document.pk], queue=queue)
-                active[participant.pk] = document.pk
-                sent += 1
-            time.sleep(0.05)
-        seconds = time.perf_counter() - started
-        done = Document.objects.filter(status=DocumentStatus.DONE).count()
-    finally:
-        sampler.stopped.set()
-        process.terminate()
         try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        client.close()
+            started = time.perf_counter()
+            sent, active, failed = 0, {}, 0
+            deadline = time.monotonic() + WORKER_TIMEOUT
+            while (sent < renders or active) and time.monotonic() < deadline and process.poll() is None:
+                if active:
+                    statuses = dict(Document.objects.filter(pk__in=active.values()).values_list("pk", "status"))
+                    for participant_id, document_id in list(active.items()):
+                        if statuses.get(document_id) not in ACTIVE_STATUSES:
+                            failed += statuses.get(document_id) == DocumentStatus.FAILED
+                            del active[participant_id]
+                for participant in participants:
+                    if sent >= renders:
+                        break
+                    if participant.pk in active:
+                        continue
+                    document = Document.objects.create(kind="results", object_id=participant.pk,
+                                                       source_sha256=hashes[participant.pk], requested_by=hr)
+                    client.send_task("documents.tasks.render_document", args=[document.pk], queue=queue)
+                    active[participant.pk] = document.pk
+                    sent += 1
+                time.sleep(0.05)
+            seconds = time.perf_counter() - started
+            done = Document.objects.filter(status=DocumentStatus.DONE).count()
+        finally:
+            sampler.stopped.set()
     children = sampler.children
     peak_hwm = max((hwm for hwm, _rss in children.values()), default=0.0)
     peak_rss = max((rss for _hwm, rss in children.values()), default=0.0)
@@ -302,33 +261,12 @@ def _hr():
 
 def run_pdf_bench(write: Write, warmup: int, repeats: int, *, renders: int = RENDERS,
                   max_tasks: int = MAX_TASKS_PER_CHILD) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="proficio-bench-pdf-"))
-    database = None
-    failed = True
     bench_started = time.perf_counter()
-    try:
-        database = create_bench_database(workdir)
-        write(f"Database: {database.vendor} ({database.name}); logs in {workdir}")
-        env = server_environment(database, workdir)
-        private = workdir / "private-media"
-        private.mkdir()
-        env["PRIVATE_MEDIA_ROOT"] = str(private)
-        run_manage(env, "migrate", "--noinput", "-v", "0")
-        served = production_environment(database, workdir, write)
-        served["PRIVATE_MEDIA_ROOT"] = str(private)
-        with django_pointed_at(database):
-            started = time.perf_counter()
-            run_manage(env, "seed_demo", "--leaders", "30", "--quiet-logins")
-            write(f"seed_demo --leaders 30: {time.perf_counter() - started:.1f} s")
-            for case in CASES:
-                time_case(write, case, repeats, warmup)
-            worker_memory(write, served if "REDIS_URL" in served else {}, workdir, renders, max_tasks)
+    with bench_run(write, "pdf") as bench:
+        bench.private_media()
+        bench.seed(30)
+        for case in CASES:
+            time_case(write, case, repeats, warmup)
+        worker_memory(write, bench.served if "REDIS_URL" in bench.served else {}, bench.workdir, renders, max_tasks)
         write(f"\nPDF bench: {time.perf_counter() - bench_started:.0f} s in all")
-        failed = False
-    finally:
-        if database is not None:
-            drop_bench_database(database)
-        if not failed:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            write(f"Logs kept in {workdir}")
+        bench.failed = False

@@ -20,9 +20,6 @@ Redis: as demo/bench.py's production environment (BENCH_REDIS_URL / BENCH_REDIS_
 from __future__ import annotations
 
 import io
-import re
-import shutil
-import tempfile
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -36,22 +33,14 @@ from demo.bench import (
     LOGIN_PAGE,
     LOGIN_PAGE_LABEL,
     SIZES,
-    Gunicorn,
     Page,
-    SizeResult,
     Write,
     analyze_tables,
-    create_bench_database,
-    django_pointed_at,
-    drop_bench_database,
+    bench_run,
     hr_client,
-    page_queries,
     peak_rss_mb,
     print_report,
-    production_environment,
-    run_manage,
-    server_environment,
-    time_pages,
+    proc_status_mb,
 )
 
 #: People given training records at 10,000, spread over the whole organisation (every n-th by pk).
@@ -172,19 +161,6 @@ def matrix_pages() -> list[Page]:
     ]
 
 
-def measure_matrix(served: dict[str, str], workdir: Path, people: int, warmup: int, repeats: int,
-                   explain: bool) -> SizeResult:
-    pages = matrix_pages()
-    server = Gunicorn(served, workdir / f"gunicorn-{people}")
-    try:
-        server.wait_until_answering()
-        timings = time_pages(server, pages, warmup, repeats)
-        peak = server.worker_peak_mb()
-    finally:
-        server.stop()
-    return SizeResult(pages, timings, page_queries(pages, explain=explain), peak)
-
-
 # --- the export ------------------------------------------------------------------------------------------
 
 
@@ -197,22 +173,6 @@ def _reset_peak_rss() -> bool:
         return False
 
 
-def _vm_hwm_mb() -> float | None:
-    try:
-        match = re.search(r"^VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.MULTILINE)
-    except OSError:
-        return None
-    return int(match.group(1)) / 1024 if match else None
-
-
-def _rss_mb() -> float | None:
-    try:
-        match = re.search(r"^VmRSS:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.MULTILINE)
-    except OSError:
-        return None
-    return int(match.group(1)) / 1024 if match else None
-
-
 def time_export(write: Write) -> None:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
@@ -220,14 +180,14 @@ def time_export(write: Write) -> None:
 
     url = reverse("training:matrix_export", args=["xlsx"])
     client = hr_client()
-    before = _rss_mb()
+    before = proc_status_mb("self", "VmRSS")
     reset = _reset_peak_rss()
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         response = client.get(url)
         body = b"".join(response.streaming_content) if response.streaming else response.content
         seconds = time.perf_counter() - started
-    peak = _vm_hwm_mb() if reset else None
+    peak = proc_status_mb("self", "VmHWM") if reset else None
     if response.status_code != 200:
         write(f"XLSX export {url}: HTTP {response.status_code}")
         return
@@ -266,44 +226,24 @@ def time_export(write: Write) -> None:
 
 
 def run_training_bench(write: Write, warmup: int, repeats: int) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="proficio-bench-training-"))
-    database = None
-    failed = True
     small_size, large_size = SIZES
     bench_started = time.perf_counter()
-    try:
-        database = create_bench_database(workdir)
-        write(f"Database: {database.vendor} ({database.name}); logs in {workdir}")
-        env = server_environment(database, workdir)
-        run_manage(env, "migrate", "--noinput", "-v", "0")
-        served = production_environment(database, workdir, write)
-        explain = database.vendor == "postgresql"
-        with django_pointed_at(database):
-            started = time.perf_counter()
-            run_manage(env, "seed_demo", "--leaders", str(small_size), "--quiet-logins")
-            write(f"seed_demo --leaders {small_size}: {time.perf_counter() - started:.1f} s")
-            analyze_tables()
-            small = measure_matrix(served, workdir, small_size, warmup, repeats, explain=False)
+    with bench_run(write, "training") as bench:
+        bench.seed(small_size)
+        analyze_tables()
+        small = bench.time_pages(matrix_pages(), small_size, warmup, repeats, explain=False)
 
-            started = time.perf_counter()
-            run_manage(env, "seed_demo", "--leaders", str(large_size), "--quiet-logins")
-            write(f"seed_demo --leaders {large_size:,}: {time.perf_counter() - started:.1f} s")
-            started = time.perf_counter()
-            added = add_training_records()
-            write(f"bench training records (bulk_create): {time.perf_counter() - started:.1f} s: {added}")
-            analyze_tables()
-            large = measure_matrix(served, workdir, large_size, warmup, repeats, explain=explain)
-            write("")
-            time_export(write)
+        bench.seed(large_size)
+        started = time.perf_counter()
+        added = add_training_records()
+        write(f"bench training records (bulk_create): {time.perf_counter() - started:.1f} s: {added}")
+        analyze_tables()
+        large = bench.time_pages(matrix_pages(), large_size, warmup, repeats,
+                                 explain=bench.database.vendor == "postgresql")
+        write("")
+        time_export(write)
 
         write("\nThe training matrix as HR (50 people a page), at 30 people and at 10,000 with the bench's "
               "training records.")
-        failed = print_report(write, {small_size: small, large_size: large}, workdir)
+        bench.failed = print_report(write, {small_size: small, large_size: large}, bench.workdir)
         write(f"\nTraining bench: {time.perf_counter() - bench_started:.0f} s in all")
-    finally:
-        if database is not None:
-            drop_bench_database(database)
-        if not failed:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            write(f"Logs kept in {workdir}")

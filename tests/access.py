@@ -6,8 +6,11 @@ appear more than once for one URL name, with different objects (own record, a re
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from tests.world import ROLES, World
 
@@ -439,3 +442,33 @@ def _accounts_security_rows() -> list[Row]:
 
 
 MATRIX += _accounts_security_rows()
+
+
+# --- walking the matrix: the access test, the fuzz tests and the accessibility test share these
+
+#: Django's own admin: one row stands for all its pages, and its URL is the admin's index.
+ADMIN = "admin:*"
+
+
+def resolve_url(row: Row, world: World) -> str:
+    """The row's URL with the world's objects (and its query string)."""
+    name = "admin:index" if row.name == ADMIN else row.name
+    query = row.query(world)
+    return reverse(name, kwargs=row.kwargs(world)) + (f"?{urlencode(query)}" if query else "")
+
+
+def rows(method: str, *, skip: Collection[str] = (ADMIN,)) -> list[Row]:
+    """The rows that expect something of `method` ("get" or "post"), but those whose URL name is in `skip`
+    (by default the admin's, which is Django's)."""
+    return [row for row in MATRIX if getattr(row, method) and row.name not in skip]
+
+
+def pages(role: str, world: World, *, method: str = "get", status: int = 200,
+          skip: Collection[str] = (ADMIN,)) -> Iterator[tuple[Row, str]]:
+    """(row, URL) of each URL name's first row whose `method` gives `role` the `status`: one page per URL name."""
+    seen: set[str] = set()
+    for row in rows(method, skip=skip):
+        if row.name in seen or getattr(row, method).get(role) != status:
+            continue
+        seen.add(row.name)
+        yield row, resolve_url(row, world)

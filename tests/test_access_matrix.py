@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils.http import urlencode
 
 from accounts.middleware import AUDITOR_WRITABLE_VIEWS
-from tests.access import ANONYMOUS_ALLOWED, MATRIX, Row
+from tests.access import ANONYMOUS_ALLOWED, MATRIX, Row, resolve_url
 from tests.world import ROLES, build_world
 
 
@@ -28,12 +27,6 @@ def url_names() -> set[str]:
 
     walk(get_resolver().url_patterns, [])
     return names
-
-
-def resolve_url(row: Row, world) -> str:
-    name = "admin:index" if row.name == "admin:*" else row.name
-    query = row.query(world)
-    return reverse(name, kwargs=row.kwargs(world)) + (f"?{urlencode(query)}" if query else "")
 
 
 def lands_on_login(client, response) -> bool:

@@ -9,11 +9,11 @@ from demo.bench_load import Figures, LoadReport, print_load_report, run_load_ben
 
 
 @pytest.mark.services
-@pytest.mark.django_db(transaction=True)  # the test database exists (and is copied); no transaction around it
+@pytest.mark.django_db(transaction=True)  # gunicorn and seed_demo write to the test database itself: no transaction around it, emptied after
 def test_five_raters_saving_for_five_seconds_lose_no_answer_and_get_no_error(postgres):
     lines: list[str] = []
     report = run_load_bench(lines.append, seconds=5, raters=5, probes=1, production=False,
-                            migrated=connection.settings_dict["NAME"])
+                            database=connection.settings_dict["NAME"])
     output = "\n".join(lines)
     assert not report.failed, output
     assert report.saves.requests > 5 and report.saves.failures == 0, output

@@ -21,9 +21,8 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.access import MATRIX
+from tests.access import pages
 from tests.e2e.conftest import sign_in
-from tests.test_access_matrix import resolve_url
 from tests.world import build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,16 +37,6 @@ AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_AA}, "resultTypes": ["v
 _MAIN = re.compile(r"<main\b.*?</main>", re.S)
 # What differs between two renders of the same content: the session's CSRF token, the request's nonce.
 _PER_REQUEST = re.compile(r'(name="csrfmiddlewaretoken" value|nonce)="[^"]*"')
-
-
-def pages_for(role: str, world) -> dict[str, str]:
-    """URL name → URL of the first matrix row whose GET gives `role` a 200."""
-    urls: dict[str, str] = {}
-    for row in MATRIX:
-        if row.name in NOT_OURS or row.name in urls or not row.get or row.get.get(role) != 200:
-            continue
-        urls[row.name] = resolve_url(row, world)
-    return urls
 
 
 def content_key(html: str) -> str | None:
@@ -82,7 +71,8 @@ def test_every_page_of_every_role_has_no_serious_or_critical_wcag_violation(brow
         page.set_default_timeout(15_000)
         try:
             sign_in(page, live_server.url, world.user(role).email)
-            for name, url in pages_for(role, world).items():
+            for row, url in pages(role, world, skip=NOT_OURS):
+                name = row.name
                 # `page.request` shares the signed-in session; it reads the page without rendering it.
                 response = page.request.get(live_server.url + url, max_redirects=0)
                 assert response.status == 200, f"{name} ({url}) answered {response.status} for {role}"
