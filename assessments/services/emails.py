@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import mail
@@ -281,6 +282,9 @@ def send_recorded_emails(email_ids: list[int]) -> int:
                 if message is None:
                     CycleEmail.objects.filter(pk=pk).delete()
                     continue
+                # Killed between the mail server's "accepted" and the commit below, a run sends this email again
+                # on redelivery: the same Message-ID lets mail systems that drop duplicates drop that copy.
+                message.extra_headers.setdefault("Message-ID", _message_id(row))
                 connection.send_messages([message])
                 now = timezone.now()
                 CycleEmail.objects.filter(pk=pk).update(sent_at=now)
@@ -289,6 +293,13 @@ def send_recorded_emails(email_ids: list[int]) -> int:
                         invited_at=now)
                 sent += 1
     return sent
+
+
+def _message_id(row: CycleEmail) -> str:
+    """The same on every attempt to send one recorded email, and unique beyond its row number (a database
+    restored or rebuilt numbers rows again): when it was recorded, at the site's host."""
+    host = urlsplit(settings.SITE_URL).hostname or "proficio.invalid"
+    return f"<{row.created_at:%Y%m%d%H%M%S%f}.{row.pk}.cycle-email@{host}>"
 
 
 def _loaded(email_ids: list[int]):

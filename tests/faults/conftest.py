@@ -117,7 +117,9 @@ class Workers:
         self.redis, self.log_dir = redis, log_dir
         self.started: list[tuple[subprocess.Popen, str, Path]] = []
 
-    def start(self, **env: str) -> subprocess.Popen:
+    def start(self, *, pool: str = "solo", **env: str) -> subprocess.Popen:
+        """A worker with `pool` "solo" (runs tasks in its own process) or "prefork" (as the Procfile runs: a
+        main process that forks one child, which runs the tasks and is replaced when it dies)."""
         from config.celery import app
 
         number = len(self.started) + 1
@@ -126,7 +128,7 @@ class Workers:
         environment = {**_worker_environment(), "REDIS_URL": self.redis.url, **env}
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+                [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", pool, "--concurrency", "1",
                  "--queues", f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.PDF_QUEUE}", "--hostname", node,
                  "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
                 cwd=REPO_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
@@ -136,6 +138,18 @@ class Workers:
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"The Celery worker did not start:\n{log_path.read_text()[-3000:]}")
         return process
+
+    def child_running(self, number: int, task: str) -> int:
+        """The pid of the prefork child of worker `number` that is running `task` (its main process answers
+        control messages while the child works)."""
+        from config.celery import app
+
+        node = self.started[number - 1][1]
+
+        def found() -> int | None:
+            active = (app.control.inspect(destination=[node], timeout=1).active() or {}).get(node, [])
+            return next((entry["worker_pid"] for entry in active if entry["name"] == task), None)
+        return wait_for(found, timeout=30, what=f"{node} to report {task} running", step=0.01)
 
     def log(self, number: int) -> str:
         return self.started[number - 1][2].read_text(errors="replace")
