@@ -91,12 +91,17 @@ def _search(queryset, name, value):
     return queryset.filter(person__in=cycle_progress.matching_people(value).values("pk")) if value.strip() else queryset
 
 
-class ResultsFilter(django_filters.FilterSet):
-    """The filter of the cycle page's leader list, less its rater states (a released cycle's questionnaires
-    are all closed)."""
+class LeaderSearch(django_filters.FilterSet):
+    """`q`, as the cycle page's leader list searches: for lists of a leader's rows (participants, gaps)."""
 
     q = django_filters.CharFilter(method=_search, max_length=200,
                                   help_text="Leaders whose name or email holds every word, or with this employee id.")
+
+
+class ResultsFilter(LeaderSearch):
+    """The filter of the cycle page's leader list, less its rater states (a released cycle's questionnaires
+    are all closed)."""
+
     org_unit = org_unit_filter(method="filter_org_unit",
                                help_text="Leaders of this org unit and the units below it: its id or code.")
 
@@ -165,11 +170,9 @@ class AnalysisList(generics.ListAPIView):
             "cycle", "framework_version__framework")
 
 
-class LeaderGapFilter(django_filters.FilterSet):
+class LeaderGapFilter(LeaderSearch):
     """The heatmap's two ways of grouping leaders, as its cells' drill-down narrows them."""
 
-    q = django_filters.CharFilter(method=_search, max_length=200,
-                                  help_text="Leaders whose name or email holds every word, or with this employee id.")
     org_unit = org_unit_filter(method="filter_org_unit", help_text="Leaders of this org unit and the units below "
                                "it as the analysis found them (its heatmap's rows): the unit's id or code.")
     role_profile = role_profile_filter(field_name="role_profile",
