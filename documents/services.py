@@ -68,15 +68,29 @@ def _fail(document: Document, reason: str) -> None:
     document.status, document.error = DocumentStatus.FAILED, reason[:MAX_ERROR]
 
 
+#: Renders started before a document is given up: a task whose worker dies is handed back to the queue
+#: (reject_on_worker_lost), so a document that kills its worker every time (out of memory) would come back
+#: for ever without this.
+MAX_RENDER_ATTEMPTS = 3
+
+
 def _start(document_id: int) -> Document | None:
-    """Marks the document as rendering; None when there is nothing to do (done, failed, gone)."""
+    """Marks the document as rendering; None when there is nothing to do (done, failed, gone, or given up
+    after MAX_RENDER_ATTEMPTS renders that never finished)."""
     with transaction.atomic():
         document = Document.objects.select_for_update().filter(pk=document_id).first()
         if document is None or document.status not in ACTIVE_STATUSES:
             return None
+        if document.attempts >= MAX_RENDER_ATTEMPTS:
+            log.error("Document %s: %s renders stopped their worker; given up", document_id, document.attempts)
+            _fail(document, f"The PDF could not be created: its render stopped the worker {document.attempts} "
+                            "times (it may need more memory than a worker has). Try again later, or ask your "
+                            "administrator to look at the PDF workers.")
+            return None
         document.status = DocumentStatus.RENDERING
         document.started_at = timezone.now()
-        document.save(update_fields=["status", "started_at"])
+        document.attempts += 1
+        document.save(update_fields=["status", "started_at", "attempts"])
         return document
 
 

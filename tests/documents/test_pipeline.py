@@ -137,6 +137,34 @@ def test_a_render_whose_worker_died_is_rendered_again_on_redelivery(django_captu
     assert document.status == DocumentStatus.DONE and renders.calls == 1
 
 
+def test_a_render_that_stopped_its_worker_three_times_is_given_up_with_the_reason(client,
+                                                                              django_capture_on_commit_callbacks,
+                                                                              monkeypatch):
+    team = released()
+    renders = watch_results_renders(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=False):
+        document = services.request_document("results", team.participant, user=team.hr)
+    for attempt in (1, 2):  # the worker dies each time: the task comes back (reject_on_worker_lost)
+        services._start(document.pk)
+        document.refresh_from_db()
+        assert document.status == DocumentStatus.RENDERING and document.attempts == attempt
+    render_document.apply(args=[document.pk])  # the third delivery renders it
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.DONE and document.attempts == 3 and renders.calls == 1
+
+    # A later render whose worker died at each of its three starts: the fourth delivery gives it up.
+    poisoned = Document.objects.create(kind="results", object_id=team.participant.pk, source_sha256="x",
+                                       requested_by=team.hr, status=DocumentStatus.RENDERING,
+                                       attempts=services.MAX_RENDER_ATTEMPTS)
+    render_document.apply(args=[poisoned.pk])
+    poisoned.refresh_from_db()
+    assert poisoned.status == DocumentStatus.FAILED and renders.calls == 1
+    assert "stopped the worker 3 times" in poisoned.error
+    client.force_login(team.leader.user)
+    shown = text(client.get(reverse("assessments:participant_results", args=[team.participant.pk])))
+    assert "stopped the worker 3 times" in shown and "Try again" in shown
+
+
 def test_a_stalled_render_is_failed_and_started_again_on_request(django_capture_on_commit_callbacks, monkeypatch):
     from datetime import timedelta
 
