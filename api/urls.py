@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 
-from . import views, views_api, views_read
+from . import views, views_api, views_docs, views_read
 from .authentication import BearerTokenAuthentication
 
 app_name = "api"
@@ -29,11 +29,13 @@ urlpatterns = [
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     # the API
     path("v1/schema/", endpoint(SpectacularAPIView, **schema_access), name="schema"),
-    # The docs are a page for signed-in people (its script is a file of its own: no inline script under the CSP).
-    # DRF exempts its views from the site's login redirect; the docs page takes it back.
-    path("v1/docs/", login_required(SpectacularSwaggerSplitView.as_view(
+    # The reference is Proficio's own page, read from the schema, for signed-in people.
+    path("v1/docs/", views_docs.api_docs, name="docs"),
+    # Swagger UI, the interactive explorer beside it (its script is a file of its own: no inline script under
+    # the CSP). DRF exempts its views from the site's login redirect; the explorer takes it back.
+    path("v1/docs/try/", login_required(SpectacularSwaggerSplitView.as_view(
         url_name="api:schema", authentication_classes=[SessionAuthentication], permission_classes=[IsAuthenticated],
-    )), name="docs"),
+    )), name="explorer"),
     path("v1/frameworks/", endpoint(views_api.FrameworkList), name="framework-list"),
     path("v1/versions/<str:pk>/", endpoint(views_api.VersionDetail), name="version-detail"),
     path("v1/versions/<str:pk>/export/<str:fmt>/", endpoint(views_api.VersionExport), name="version-export"),

@@ -33,7 +33,7 @@ REFUSED = OpenApiResponse(OpenApiTypes.OBJECT, description="Nothing was changed:
                                                            "people import's `detail` and `errors` (line, field, message).")
 
 
-VERSION_ID = OpenApiParameter("pk", int, OpenApiParameter.PATH, description="The version's id.")
+VERSION_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The version's id.")
 
 
 def _id(value: str) -> int:

@@ -43,10 +43,10 @@ def _path_id(name: str, description: str) -> OpenApiParameter:
     return OpenApiParameter(name, int, OpenApiParameter.PATH, description=description)
 
 
-CYCLE_ID = _path_id("pk", "The cycle's id.")
-ANALYSIS_ID = _path_id("pk", "The analysis' id.")
-PLAN_ID = _path_id("pk", "The plan's id.")
-PACK_ID = _path_id("pk", "The pack's id.")
+CYCLE_ID = _path_id("id", "The cycle's id.")
+ANALYSIS_ID = _path_id("id", "The analysis' id.")
+PLAN_ID = _path_id("id", "The plan's id.")
+PACK_ID = _path_id("id", "The pack's id.")
 
 
 # --- cycles ------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 HR's token pages follow the account pages: HR only. The API endpoints answer to tokens, not to the
 sign-in session: every signed-in role gets 401 there like a visitor (their own matrix, every endpoint ×
 every token role and scope, is tests/api/test_api_matrix.py); an auditor's POST is refused first by the
-read-only layer. The schema is readable by anyone signed in or holding a token; its docs page is a page.
+read-only layer. The schema is readable by anyone signed in or holding a token; its reference page and
+the Swagger UI explorer beside it are pages.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ ROWS = [
     Row("api:token_revoke", kwargs=_token, get=expect(405, anonymous=302), post=expect(302, **HIDDEN_FROM_ALL_BUT_HR)),
     Row("api:schema", get=expect(200, anonymous=401)),
     Row("api:docs", get=expect(200)),
+    Row("api:explorer", get=expect(200)),
     Row("api:framework-list", get=TOKEN_ONLY),
     Row("api:version-detail", kwargs=lambda w: {"pk": w.objects["published"].pk}, get=TOKEN_ONLY),
     Row("api:version-export", kwargs=lambda w: {"pk": w.objects["published"].pk, "fmt": "proficio-csv"},

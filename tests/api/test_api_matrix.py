@@ -16,7 +16,7 @@ from tests.factories import OrgUnitFactory, PersonFactory, UserFactory
 from tests.helpers import approved_profile, published_framework
 
 CALLERS = ("none", "revoked", "hr-read", "hr-write", "quality-read", "quality-write", "auditor-read")
-PAGES = {"api:token_list", "api:token_create", "api:token_revoke", "api:docs"}  # in tests/access_api.py
+PAGES = {"api:token_list", "api:token_create", "api:token_revoke", "api:docs", "api:explorer"}  # in tests/access_api.py
 
 
 def answers(ok: int, *, refused: int = 401, **by_caller: int) -> dict[str, int]:

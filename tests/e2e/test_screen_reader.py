@@ -1,8 +1,9 @@
 """The questionnaire, a leader's released results and a development plan as a screen reader meets them, read
 from Chromium's accessibility tree (the tree assistive technology reads, through the DevTools protocol):
 landmarks, one h1 and headings in order, a name on every control, the autosave status in a live region,
-errors tied to their fields, charts with a text alternative. And the API's docs page (Swagger UI) checked
-with axe on what Proficio wraps around Swagger UI's own markup."""
+errors tied to their fields, charts with a text alternative. The API reference read the same way (its tables
+headed and captioned, its contents reached by keyboard), and the Swagger UI explorer beside it checked with axe on
+what Proficio wraps around Swagger UI's own markup."""
 
 from __future__ import annotations
 
@@ -201,13 +202,59 @@ def axe_findings(page, context=None) -> list[str]:
             for v in response["violations"]]
 
 
-def test_the_api_docs_page_around_swagger_ui_has_its_language_title_landmarks_and_h1(page, live_server):
+def test_the_api_reference_reads_in_order_with_headed_tables_and_contents_reached_by_keyboard(page, live_server):
+    leader = UserFactory(role="leader")
+    sign_in(page, live_server.url, leader.email)
+    page.goto(f"{live_server.url}/api/v1/docs/")
+    expect(page).to_have_title("API reference · Proficio")
+    tree = assert_reads_well(page, "API reference")
+    headings = tree.headings()
+    tags = [name for level, name in headings if level == 2]
+    assert tags[:5] == ["Contents", "Authentication", "Rate limits", "Pagination", "Errors"], tags
+    assert {"Frameworks", "People", "Cycles", "Packs", "Data shapes"} <= set(tags), tags
+    operations = [name for level, name in headings if level == 3]
+    assert "PUT /api/v1/people/{employee_id}/" in [" ".join(name.split()) for name in operations], operations[:25]
+    assert "Contents" in [Tree.name(node) for node in tree.of_role("navigation")]
+
+    # Every table is named by its caption and has header cells for its columns and its rows.
+    client = page.context.new_cdp_session(page)
+    try:
+        nodes = client.send("Accessibility.getFullAXTree")["nodes"]
+    finally:
+        client.detach()
+    by_id = {node["nodeId"]: node for node in nodes}
+
+    def below(node, roles):
+        stack, found = list(node.get("childIds", [])), []
+        while stack:
+            child = by_id.get(stack.pop())
+            if child is not None:
+                found += [child] if Tree.role(child) in roles else []
+                stack.extend(child.get("childIds", []))
+        return found
+
+    tables = [node for node in nodes if Tree.role(node) == "table" and not node.get("ignored")]
+    assert len(tables) == page.locator("main table").count() > 20
+    for table in tables:
+        assert Tree.name(table), "a table without a caption"
+        assert below(table, {"columnheader"}) and below(table, {"rowheader"}), Tree.name(table)
+
+    # The contents are links a keyboard reaches; following one moves to its operation.
+    link = page.get_by_role("navigation", name="Contents").get_by_role("link", name="PUT /api/v1/people/{employee_id}/")
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/api/v1/docs/#op-people_update")
+    expect(page.locator("#op-people_update")).to_be_in_viewport()
+    assert axe_findings(page) == []
+
+
+def test_the_api_explorer_page_around_swagger_ui_has_its_language_title_landmarks_and_h1(page, live_server):
     hr = UserFactory(role="hr")
     sign_in(page, live_server.url, hr.email)
-    page.goto(f"{live_server.url}/api/v1/docs/")
+    page.goto(f"{live_server.url}/api/v1/docs/try/")
     title = page.locator(f"{SWAGGER_UI} .info .title")
     expect(title).to_contain_text("Proficio API", timeout=30_000)  # Swagger UI has drawn the page
-    expect(page).to_have_title("API documentation · Proficio")
+    expect(page).to_have_title("Try the API (Swagger UI) · Proficio")
     assert page.get_attribute("html", "lang") == "en"
     tree = Tree(page)
     assert [Tree.name(node) for node in tree.of_role("banner")] == [""]
@@ -219,6 +266,7 @@ def test_the_api_docs_page_around_swagger_ui_has_its_language_title_landmarks_an
         " ".join(title.inner_text().split())]
     assert tree.headings()[0][0] == 1
     expect(page.get_by_role("banner").get_by_role("link", name="Back to Proficio")).to_have_attribute("href", "/")
+    expect(page.get_by_role("banner").get_by_role("link", name="API reference")).to_have_attribute("href", "/api/v1/docs/")
 
     # Our parts pass every axe rule once Swagger UI's container is left out of the scan. Inside it, Swagger UI's
     # own markup has violations of its own (colour contrast of its method badges and URLs, buttons nested in
