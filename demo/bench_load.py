@@ -6,11 +6,11 @@ leader has a self-assessment still to do. Gunicorn serves it with production set
 WEB_WORKERS x WEB_THREADS gthread workers; each rater signs in through the login form and opens their
 questionnaire for its CSRF token (before the clock starts, as in bench_assessments). Then locust runs headless
 (demo/locust_raters.py, in a subprocess: it runs on gevent) for the given seconds: every rater saves answers as
-the questionnaire page's autosave does, and a few probe users GET /healthz beside them in the same run.
+the questionnaire page's autosave does, and a few probe users GET the sign-in page (anonymous) beside them in the same run.
 
 Afterwards, in this process: every save locust counted as done (200, "saved") is in the database with the
 level and comment of the last one sent for its competency (no lost answer), the questionnaires hold no
-answer nobody sent, and no request failed. It prints p50 and p95 of the saves and of /healthz as the clients
+answer nobody sent, and no request failed. It prints p50 and p95 of the saves and of the sign-in page as the clients
 saw them (locust's figures) and as gunicorn measured them, their ratios, requests per second and the number of
 answers.
 """
@@ -52,7 +52,8 @@ WEB_THREADS = 4
 LOAD_CYCLE = "Load test 360"
 LOCUSTFILE = Path(__file__).with_name("locust_raters.py")
 SAVE_NAME = "save an answer (htmx POST)"  # as demo/locust_raters.py names its requests
-PROBE_NAME = "/healthz"
+PROBE_NAME = "sign-in page (GET)"
+PROBE_PATH = "/accounts/login/"
 #: Seconds locust gives a user to finish the request in flight when the time is up: a save the server
 #: committed is then counted on both sides.
 STOP_TIMEOUT = 15
@@ -188,7 +189,7 @@ def read_server_times(server: Gunicorn, offset: int, figures: dict[str, Figures]
         log.seek(offset)
         for line in log:
             key, status, micros = line.rsplit(" ", 2)
-            name = SAVE_NAME if "/answer/" in key else PROBE_NAME if key.startswith("/healthz") else None
+            name = SAVE_NAME if "/answer/" in key else PROBE_NAME if key.startswith(PROBE_PATH) else None
             if name in figures:
                 figures[name].server_ms.append(int(micros) / 1000)
             if not status.startswith("2"):
@@ -260,7 +261,7 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 def print_load_report(write: Write, report: LoadReport, seconds: int) -> None:
     write(f"\n{report.raters} raters saving answers (the questionnaire's autosave, htmx POST with CSRF) and "
-          f"{report.probes} users on /healthz, in one locust run of {seconds} s (headless; {report.seconds:.0f} s "
+          f"{report.probes} anonymous users on the sign-in page, in one locust run of {seconds} s (headless; {report.seconds:.0f} s "
           f"with start and stop) against gunicorn with {WEB_WORKERS} workers x {WEB_THREADS} threads on the loopback. "
           "Client times are locust's (including the wait for a free thread), server times gunicorn's own.")
     head = (f"{'request':<28} {'n':>6} {'failed':>6} {'req/s':>6}  {'p50':>6} {'p95':>6}  "
@@ -271,7 +272,7 @@ def print_load_report(write: Write, report: LoadReport, seconds: int) -> None:
         write(f"{name:<28} {figures.requests:>6} {figures.failures:>6} {figures.per_second:>6.1f}  "
               f"{figures.p50:>6.0f} {figures.p95:>6.0f}  {figures.server(0.5):>10.1f} {figures.server(0.95):>10.1f}")
     saves, probe = report.saves, report.probe
-    write(f"save / healthz: p50 {_ratio(saves.p50, probe.p50):.2f}, p95 {_ratio(saves.p95, probe.p95):.2f} "
+    write(f"save / sign-in page: p50 {_ratio(saves.p50, probe.p50):.2f}, p95 {_ratio(saves.p95, probe.p95):.2f} "
           f"(server: p50 {_ratio(saves.server(0.5), probe.server(0.5)):.2f}, "
           f"p95 {_ratio(saves.server(0.95), probe.server(0.95)):.2f})")
     mean_server = statistics.mean(saves.server_ms) if saves.server_ms else float("nan")
@@ -283,6 +284,4 @@ def print_load_report(write: Write, report: LoadReport, seconds: int) -> None:
           f"{len(report.failures)}")
     for line in report.lost[:20] + report.failures[:20]:
         write(f"  ! {line}")
-    write("/healthz renews its broker check every 10 s (a Celery ping waiting 0.5 s for workers, and none runs "
-          "here): its p95 shows that wait.")
     write("No error, no lost answer." if not report.failed else "FAILED: see the lines marked !")

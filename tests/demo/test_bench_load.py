@@ -22,7 +22,7 @@ def test_five_raters_saving_for_five_seconds_lose_no_answer_and_get_no_error(pos
     # Every confirmed save is in the database: one answer per competency saved, none lost.
     assert report.confirmed_saves == report.saves.requests and report.stored == report.cells > 0, output
     assert "No error, no lost answer." in lines
-    assert "save / healthz: p50 " in output and "lost: 0;" in output
+    assert "save / sign-in page: p50 " in output and "lost: 0;" in output
 
 
 def test_the_report_names_a_lost_answer_and_fails():
@@ -33,6 +33,6 @@ def test_the_report_names_a_lost_answer_and_fails():
     lines: list[str] = []
     print_load_report(lines.append, report, seconds=5)
     assert report.failed
-    assert "save / healthz: p50 4.00, p95 3.00 (server: p50 6.00, p95 6.00)" in lines
+    assert "save / sign-in page: p50 4.00, p95 3.00 (server: p50 6.00, p95 6.00)" in lines
     assert "  ! questionnaire 1, competency 2: sent (3, 'x'), stored (2, 'y')" in lines
     assert lines[-1] == "FAILED: see the lines marked !"

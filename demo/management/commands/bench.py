@@ -62,7 +62,7 @@ class Command(BaseCommand):
                 self.stdout.write("\nThe auditor's landing page at 30 and 10,000 people, beside the login page")
                 run_evidence_landing_bench(self.stdout.write, warmup=warmup, repeats=max(1, repeats))
             if part in {"all", "load"}:
-                self.stdout.write("\nLoad: 50 raters saving answers at once through gunicorn (locust), beside /healthz")
+                self.stdout.write("\nLoad: 50 raters saving answers at once through gunicorn (locust), beside the sign-in page")
                 run_load_bench(self.stdout.write, seconds=max(1, seconds))
         finally:
             teardown_test_environment()
