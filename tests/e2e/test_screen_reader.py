@@ -36,7 +36,7 @@ class Tree:
             nodes = client.send("Accessibility.getFullAXTree")["nodes"]
         finally:
             client.detach()
-        by_id = {node["nodeId"]: node for node in nodes}
+        self.by_id = by_id = {node["nodeId"]: node for node in nodes}
         roots = [node for node in nodes if not node.get("parentId")]
         ordered, stack = [], [root["nodeId"] for root in reversed(roots)]
         while stack:  # depth first, in document order
@@ -61,6 +61,16 @@ class Tree:
 
     def of_role(self, *roles: str) -> list[dict]:
         return [node for node in self.nodes if self.role(node) in roles]
+
+    def below(self, node, roles: set[str]) -> list[dict]:
+        """The nodes of `roles` anywhere under `node`."""
+        stack, found = list(node.get("childIds", [])), []
+        while stack:
+            child = self.by_id.get(stack.pop())
+            if child is not None:
+                found += [child] if self.role(child) in roles else []
+                stack.extend(child.get("childIds", []))
+        return found
 
     def headings(self) -> list[tuple[int, str]]:
         return [(int(self.prop(node, "level")), self.name(node)) for node in self.of_role("heading")]
@@ -217,27 +227,11 @@ def test_the_api_reference_reads_in_order_with_headed_tables_and_contents_reache
     assert "Contents" in [Tree.name(node) for node in tree.of_role("navigation")]
 
     # Every table is named by its caption and has header cells for its columns and its rows.
-    client = page.context.new_cdp_session(page)
-    try:
-        nodes = client.send("Accessibility.getFullAXTree")["nodes"]
-    finally:
-        client.detach()
-    by_id = {node["nodeId"]: node for node in nodes}
-
-    def below(node, roles):
-        stack, found = list(node.get("childIds", [])), []
-        while stack:
-            child = by_id.get(stack.pop())
-            if child is not None:
-                found += [child] if Tree.role(child) in roles else []
-                stack.extend(child.get("childIds", []))
-        return found
-
-    tables = [node for node in nodes if Tree.role(node) == "table" and not node.get("ignored")]
+    tables = tree.of_role("table")
     assert len(tables) == page.locator("main table").count() > 20
     for table in tables:
         assert Tree.name(table), "a table without a caption"
-        assert below(table, {"columnheader"}) and below(table, {"rowheader"}), Tree.name(table)
+        assert tree.below(table, {"columnheader"}) and tree.below(table, {"rowheader"}), Tree.name(table)
 
     # The contents are links a keyboard reaches; following one moves to its operation.
     link = page.get_by_role("navigation", name="Contents").get_by_role("link", name="PUT /api/v1/people/{employee_id}/")
