@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import can, get_for_user, permission_required, require
-from core.emails import absolute_url
 from core.responses import apply_form_errors, done, form_page, invalid, refuse
 from core.uploads import ImportFailed
 from signatures import services as signing
@@ -222,10 +221,7 @@ def version_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     export = formats.EXPORTS.get(fmt)
     if export is None:
         raise Http404("Unknown export format.")
-    body = ("\ufeff" if export.for_spreadsheets else "") + export.write(version, absolute_url("/"))
-    response = HttpResponse(body, content_type=f"{export.content_type}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{formats.export_filename(version, export.extension)}"'
-    return response
+    return export.download(version)
 
 
 # --- areas and competencies ------------------------------------------------------------------------

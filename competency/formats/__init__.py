@@ -29,6 +29,17 @@ class ExportFormat:
     #: Written with a UTF-8 byte-order mark, so that spreadsheets (Excel on Windows) read accents right.
     for_spreadsheets: bool = False
 
+    def download(self, version):
+        """The version in this format as a file download: the version page's export and the API's are this."""
+        from django.http import HttpResponse
+
+        from core.emails import absolute_url
+
+        body = ("\ufeff" if self.for_spreadsheets else "") + self.write(version, absolute_url("/"))
+        response = HttpResponse(body, content_type=f"{self.content_type}; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{export_filename(version, self.extension)}"'
+        return response
+
 
 class NeedsMapping(Exception):
     """A Moodle file whose columns are not where Moodle puts them: the user confirms a mapping first."""
