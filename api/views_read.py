@@ -346,20 +346,10 @@ class PackDownload(APIView):
                    parameters=[PACK_ID])
     def get(self, request: Request, pk: str) -> FileResponse:
         """The pack's PDF (signed, with its manifest), logged in the pack log as the page's download is."""
-        from documents import signals
-        from documents.models import Document, DocumentStatus
-        from documents.services import latest_document
+        from documents.models import DocumentStatus
+        from documents.services import download, latest_document
 
         document = latest_document(packs.KIND, _pack(request, pk))
         if document is None or document.status != DocumentStatus.DONE:
             raise Http404("This pack's PDF is not ready: follow its status until it is done.")
-        try:
-            handle = document.file.open("rb")
-        except FileNotFoundError:
-            raise Http404("The file is missing from the document store.") from None
-        response = FileResponse(handle, as_attachment=True, filename=document.filename or "evidence-pack.pdf",
-                                content_type="application/pdf")
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        signals.document_downloaded.send(sender=Document, document=document, user=request.auth.created_by)
-        return response
+        return download(document, user=request.auth.created_by, filename="evidence-pack.pdf")

@@ -137,3 +137,24 @@ def render_document(document_id: int) -> Document | None:
     if not done:
         log.warning("Document %s changed state while it rendered (now %s)", document_id, document.status)
     return document
+
+
+def download(document: Document, *, user, filename: str = "document.pdf"):
+    """A finished document's PDF as a private attachment, its download sent to whoever logs downloads (the
+    evidence pack log). 404 when it is not done or its file is missing. The panel's download and the API's."""
+    from django.http import FileResponse, Http404
+
+    from .signals import document_downloaded
+
+    if document.status != DocumentStatus.DONE:
+        raise Http404("This document is not ready.")
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from the document store.") from None
+    response = FileResponse(handle, as_attachment=True, filename=document.filename or filename,
+                            content_type="application/pdf")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    document_downloaded.send(sender=Document, document=document, user=user)
+    return response

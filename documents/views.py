@@ -7,7 +7,7 @@ right (e.g. results not released yet)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.permissions import get_for_user
 from core import outbox
 
-from . import services, signals
+from . import services
 from .models import Document, DocumentStatus
 from .registry import Kind, get_kind
 from .templatetags.documents import panel_context
@@ -80,15 +80,4 @@ def document_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
     document, _spec, _obj = _document(request, pk)
-    if document.status != DocumentStatus.DONE:
-        raise Http404("This document is not ready.")
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing from the document store.") from None
-    response = FileResponse(handle, as_attachment=True, filename=document.filename or "document.pdf",
-                            content_type="application/pdf")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    signals.document_downloaded.send(sender=Document, document=document, user=request.user)
-    return response
+    return services.download(document, user=request.user)
