@@ -14,6 +14,12 @@ from profiles.filters import PersonFilter, ProfileFilter
 from profiles.models import OrgUnit, RoleProfile
 
 
+
+def whole_id(value: str) -> int | None:
+    """`value` as a row id when it is one: ASCII digits that fit PostgreSQL's bigint (18 digits always do)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
 class IdOrCodeField(forms.ModelChoiceField):
     """An object of the queryset by its id (a number) or by its code, whatever its case (anything else)."""
 
@@ -25,8 +31,9 @@ class IdOrCodeField(forms.ModelChoiceField):
         if value in self.empty_values:
             return None
         value = str(value).strip()
-        if value.isascii() and value.isdigit() and len(value) <= 18:
-            found = self.queryset.filter(pk=int(value)).first()
+        number = whole_id(value)
+        if number is not None:
+            found = self.queryset.filter(pk=number).first()
         else:
             found = self.queryset.filter(code__iexact=value).first()
         if found is None:

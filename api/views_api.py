@@ -19,12 +19,11 @@ from competency import formats
 from competency.filters import FrameworkFilter
 from competency.models import Competency, Framework, FrameworkVersion
 from competency.rules import visible_versions_q
-from core.emails import absolute_url
 from core.uploads import ImportFailed
 from profiles.models import OrgUnit, Person, Requirement, RoleProfile
 
 from . import serializers
-from .filters import ApiPersonFilter, ApiProfileFilter
+from .filters import ApiPersonFilter, ApiProfileFilter, whole_id
 from .people import people_sync
 
 #: A body that is not the right shape gets DRF's errors by field; one the people import refuses gets
@@ -37,9 +36,10 @@ VERSION_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The
 
 
 def _id(value: str) -> int:
-    if not value.isascii() or not value.isdigit() or len(value) > 18:
+    number = whole_id(value)
+    if number is None:
         raise NotFound("No such object.")
-    return int(value)
+    return number
 
 
 class FrameworkList(generics.ListAPIView):
@@ -84,10 +84,7 @@ class VersionExport(APIView):
         export = formats.EXPORTS.get(fmt)
         if export is None:
             raise Http404(f"Unknown export format; the formats are {', '.join(formats.EXPORTS)}.")
-        body = ("\ufeff" if export.for_spreadsheets else "") + export.write(version, absolute_url("/"))
-        response = HttpResponse(body, content_type=f"{export.content_type}; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{formats.export_filename(version, export.extension)}"'
-        return response
+        return export.download(version)
 
 
 class OrgUnitList(generics.ListAPIView):
