@@ -44,7 +44,6 @@ import re
 import resource
 import secrets
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -443,12 +442,17 @@ class Gunicorn:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # the master stops its worker
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            stop_process(self.process, timeout=30)  # on SIGTERM the master stops its workers
+
+
+def stop_process(process: subprocess.Popen, *, timeout: float) -> None:
+    """SIGTERM, then SIGKILL if it has not stopped within `timeout` seconds; returns once it has gone."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def proc_status_mb(pid: int | str, key: str) -> float | None:
@@ -489,12 +493,7 @@ def celery_worker(env: dict[str, str], log_path: Path, *, queue: str, node: str,
                 raise CommandError(f"The {what} did not start:\n{log_path.read_text()[-3000:]}")
         yield Worker(process, node, client)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=60)
         client.close()
 
 

@@ -110,6 +110,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def stop_process(process: subprocess.Popen, *, timeout: float) -> None:
+    """SIGTERM, then SIGKILL if it has not stopped within `timeout` seconds; returns once it has gone."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def skip_or_fail(reason: str) -> None:
     if services_required():
         pytest.fail(f"{reason} (REQUIRE_SERVICES=1)")
@@ -173,11 +183,7 @@ def celery_worker_process(redis_url, postgres, django_db_setup, django_db_blocke
                 pytest.fail(f"The Celery worker did not start:\n{log_path.read_text()[-3000:]}")
         yield {"node": node, "pid": process.pid, "queue": queue}
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process, timeout=20)
 
 
 @pytest.fixture

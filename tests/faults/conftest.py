@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.conftest import REPO_ROOT, _wait_until_idle, _worker_environment, skip_or_fail
+from tests.conftest import REPO_ROOT, _wait_until_idle, _worker_environment, skip_or_fail, stop_process
 
 
 def free_port() -> int:
@@ -160,11 +159,7 @@ class Workers:
         for process, node, _log in self.started:
             if process.poll() is None:
                 _wait_until_idle(app, node, timeout=30)
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+                stop_process(process, timeout=20)
 
 
 @pytest.fixture

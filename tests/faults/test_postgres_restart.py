@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.conftest import REPO_ROOT, fresh_environment
+from tests.conftest import REPO_ROOT, fresh_environment, stop_process
 from tests.faults.conftest import free_port, wait_for
 from tests.factories import PersonFactory, UserFactory
 
@@ -89,9 +89,5 @@ def test_after_a_postgres_restart_the_next_requests_are_served_without_restartin
         assert '"database": "ok"' in health[1], health
         assert web.poll() is None  # the same process served them all
     finally:
-        web.terminate()
-        try:
-            web.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            web.kill()
+        stop_process(web, timeout=20)
 
